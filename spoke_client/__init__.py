@@ -1,0 +1,3 @@
+"""Spoke client: offline-first teleconsultation terminal."""
+
+__version__ = "0.1.0"
