@@ -1,0 +1,213 @@
+"""The use cases the UI and CLI ask for. Each runs on the engine loop and does its database
+work on the store worker. Refusals come back as ``DomainRefused`` (codes with parameters);
+store failures as ``StoreError`` codes. No sentences here: the UI and CLI word them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, replace
+from datetime import date, datetime, tzinfo
+from typing import Any
+
+from spoke_client.domain.complaints import ComplaintEntry
+from spoke_client.domain.encounter import (
+    CaseState,
+    Consent,
+    Encounter,
+    EncounterLocked,
+    History,
+    Side,
+    Specialty,
+)
+from spoke_client.domain.ids import new_id
+from spoke_client.domain.patient import Patient
+from spoke_client.domain.refusals import DomainRefused
+from spoke_client.domain.vitals import TempUnit, read_vitals
+from spoke_client.store.store import Store
+from spoke_client.store.worker import StoreWorker
+
+Clock = Callable[[], datetime]
+
+
+@dataclass(frozen=True)
+class DraftSaved:
+    encounter_id: str
+    version: int
+
+
+@dataclass(frozen=True)
+class CaseSummary:
+    encounter_id: str
+    patient_id: str
+    patient_name: str
+    village: str
+    state: CaseState
+    specialty: str | None
+    created_at: str
+    draft_page: str | None
+
+
+@dataclass(frozen=True)
+class Intake:
+    """What the wizard collected, as the operator entered it (vitals in the units typed)."""
+
+    vitals: dict[str, float | None]
+    temp_unit: TempUnit
+    complaints: list[dict[str, Any]]
+    history: dict[str, Any]
+    specialty: Specialty
+    consent_given: bool
+    accompanying_adult: str | None = None
+
+
+class Engine:
+    """Use cases over one open store. ``operator`` is whoever unlocked it."""
+
+    def __init__(self, worker: StoreWorker, *, clock: Clock, tz: tzinfo) -> None:
+        self.worker = worker
+        self.clock = clock
+        self.tz = tz
+
+    def today(self) -> date:
+        return self.clock().astimezone(self.tz).date()
+
+    # ---- patients ---------------------------------------------------------------------------
+    async def register_patient(self, fields: dict[str, Any]) -> Patient:
+        patient = Patient.create(today=self.today(), **fields)
+        await self.worker.run(lambda s: s.patients.save(patient))
+        return patient
+
+    async def update_patient(self, patient_id: str, fields: dict[str, Any]) -> Patient:
+        patient = Patient.create(today=self.today(), id=patient_id, **fields)
+        await self.worker.run(lambda s: s.patients.save(patient))
+        return patient
+
+    async def get_patient(self, patient_id: str) -> Patient:
+        return await self.worker.run(lambda s: s.patients.get(patient_id))
+
+    async def search_patients(self, query: str, limit: int = 50) -> list[Patient]:
+        return await self.worker.run(lambda s: s.patients.search(query, limit))
+
+    # ---- intake -----------------------------------------------------------------------------
+    async def save_draft(
+        self, encounter_id: str | None, patient_id: str, draft: dict[str, Any], page: str
+    ) -> DraftSaved:
+        """Autosave: the form exactly as typed (valid or not) and the page it is on."""
+
+        def work(s: Store) -> DraftSaved:
+            if encounter_id is None:
+                encounter = Encounter.new(patient_id)
+            else:
+                encounter = s.encounters.get(encounter_id)
+                if encounter.state is not CaseState.DRAFT:
+                    raise DomainRefused((EncounterLocked(encounter.state),))
+            version = s.encounters.save_draft(encounter, draft, page)
+            return DraftSaved(encounter.id, version)
+
+        return await self.worker.run(work)
+
+    async def load_draft(self, encounter_id: str) -> tuple[Encounter, dict | None, str | None]:
+        return await self.worker.run(lambda s: s.encounters.get_with_draft(encounter_id))
+
+    async def complete_intake(self, encounter_id: str, intake: Intake) -> Encounter:
+        """Validate everything the wizard collected and move the case from draft to ready.
+
+        The encounter, its vitals and its outbox row are written in one transaction.
+        """
+        today = self.today()
+        refusals: list[Any] = []
+        vitals = complaints = history = None
+        try:
+            vitals = read_vitals(intake.vitals, temp_unit=intake.temp_unit)
+        except DomainRefused as exc:
+            refusals.extend(exc.refusals)
+        try:
+            complaints = tuple(ComplaintEntry.create(**c) for c in intake.complaints)
+        except DomainRefused as exc:
+            refusals.extend(exc.refusals)
+        try:
+            history = History.create(today=today, **intake.history)
+        except DomainRefused as exc:
+            refusals.extend(exc.refusals)
+        if refusals:
+            raise DomainRefused(tuple(refusals))
+        now = self.clock()
+
+        def work(s: Store) -> Encounter:
+            encounter = s.encounters.get(encounter_id)
+            patient = s.patients.get(encounter.patient_id)
+            consent = Consent(
+                given=intake.consent_given,
+                operator_id=s.operator,
+                at=now,
+                accompanying_adult=intake.accompanying_adult,
+            )
+            filled = replace(encounter, vitals=vitals, complaints=complaints, history=history)
+            ready = filled.complete_intake(
+                specialty=intake.specialty,
+                consent=consent,
+                patient_is_minor=patient.is_minor(today),
+            )
+            s.encounters.save(ready)
+            return ready
+
+        return await self.worker.run(work)
+
+    async def move_case(
+        self, encounter_id: str, to: CaseState, *, reason: str | None = None
+    ) -> Encounter:
+        """A move the spoke owns (consult live, send for review, close, cancel)."""
+
+        def work(s: Store) -> Encounter:
+            moved = s.encounters.get(encounter_id).move(to, Side.SPOKE, reason=reason)
+            s.encounters.save(moved)
+            return moved
+
+        return await self.worker.run(work)
+
+    async def attach_media(
+        self, encounter_id: str, chunks: Iterable[bytes], *, kind: str, mime: str, caption: str = ""
+    ) -> str:
+        """Encrypt a photo/recording/file into the media vault and link it to the encounter."""
+        media_id = new_id()
+
+        def work(s: Store) -> str:
+            s.encounters.get(encounter_id)  # refuses an unknown encounter before writing
+            with s.media.writer(media_id) as writer:
+                for chunk in chunks:
+                    writer.write(chunk)
+            try:
+                s.attachments.add(
+                    encounter_id, writer.sealed, kind=kind, mime=mime, caption=caption
+                )
+            except BaseException:
+                s.media.delete(media_id)  # no key was stored: the file could never be read
+                raise
+            return media_id
+
+        return await self.worker.run(work)
+
+    # ---- home -------------------------------------------------------------------------------
+    async def list_today(self) -> list[CaseSummary]:
+        day = self.today()
+        rows = await self.worker.run(lambda s: s.encounters.list_for_day(day, self.tz))
+        return [
+            CaseSummary(
+                encounter_id=r["id"],
+                patient_id=r["patient_id"],
+                patient_name=r["patient_name"],
+                village=r["patient_village"],
+                state=CaseState(r["state"]),
+                specialty=r["specialty"],
+                created_at=r["created_at"],
+                draft_page=r["draft_page"],
+            )
+            for r in rows
+        ]
+
+    async def unfinished_drafts(self) -> list[dict]:
+        return await self.worker.run(lambda s: s.encounters.drafts())
+
+    async def outbox_pending(self) -> int:
+        return await self.worker.run(lambda s: s.outbox.pending_count())
