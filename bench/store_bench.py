@@ -43,7 +43,8 @@ from spoke_client.store.db import SYNCHRONOUS_FULL
 from spoke_client.store.diskspace import DiskGuard
 from spoke_client.store.keyvault import KdfParams
 from spoke_client.store.migrations import migrate
-from spoke_client.store.store import Store, StorePaths, stamp, utc_now
+from spoke_client.store.store import Store, StorePaths
+from spoke_client.store.timestamps import stamp, utc_now
 
 TARGET_RATIO = 0.8
 TARGET_P99_MS = 20.0
@@ -146,8 +147,14 @@ def open_plain(root: Path) -> Store:
 
 def check_pragmas(store: Store) -> dict[str, object]:
     row = {}
-    for name in ("journal_mode", "synchronous", "foreign_keys", "temp_store", "busy_timeout",
-                 "page_size"):
+    for name in (
+        "journal_mode",
+        "synchronous",
+        "foreign_keys",
+        "temp_store",
+        "busy_timeout",
+        "page_size",
+    ):
         row[name] = store.conn.execute(f"PRAGMA {name}").fetchone()[0]
     return row
 
@@ -199,8 +206,12 @@ def main() -> int:
     parser.add_argument("--saves", type=int, default=300, help="timed saves per side per round")
     parser.add_argument("--rounds", type=int, default=7, help=f"rounds (at least {MIN_ROUNDS})")
     parser.add_argument("--warmup", type=int, default=20, help="untimed saves per side first")
-    parser.add_argument("--dir", type=Path, default=None,
-                        help="put the databases under this folder (default: system temp)")
+    parser.add_argument(
+        "--dir",
+        type=Path,
+        default=None,
+        help="put the databases under this folder (default: system temp)",
+    )
     parser.add_argument("--seed", type=int, default=1)
     args = parser.parse_args()
     if args.rounds < MIN_ROUNDS:
@@ -227,19 +238,25 @@ def main() -> int:
             cipher = enc.execute("PRAGMA cipher_version").fetchone()[0]
             cipher_sqlite = enc.execute("SELECT sqlite_version()").fetchone()[0]
             provider = enc.execute("PRAGMA cipher_provider").fetchone()
-            print(f"SQLCipher {cipher} on SQLite {cipher_sqlite}"
-                  f" (crypto provider {provider[0] if provider else '?'});"
-                  f" plain side: stdlib sqlite3 on SQLite {sqlite3.sqlite_version}")
+            print(
+                f"SQLCipher {cipher} on SQLite {cipher_sqlite}"
+                f" (crypto provider {provider[0] if provider else '?'});"
+                f" plain side: stdlib sqlite3 on SQLite {sqlite3.sqlite_version}"
+            )
             print(f"Python {sys.version.split()[0]}, {os.cpu_count()} CPUs")
             print(f"disk: {tmp_path} on {mount_of(tmp_path)}")
             for side, store in stores.items():
                 print(f"  {side:9} pragmas {check_pragmas(store)}")
-            print(f"workload: {args.rounds} interleaved rounds x {args.saves} saves per side"
-                  f" (after {args.warmup} untimed warm-up saves per side); one save ="
-                  " patient + encounter + vitals + outbox + audit in one transaction")
-            print("databases: one fresh database per side, created once and kept over all"
-                  " rounds (so both grow by the same rows, and WAL checkpoints fall inside"
-                  " the timed saves on both)")
+            print(
+                f"workload: {args.rounds} interleaved rounds x {args.saves} saves per side"
+                f" (after {args.warmup} untimed warm-up saves per side); one save ="
+                " patient + encounter + vitals + outbox + audit in one transaction"
+            )
+            print(
+                "databases: one fresh database per side, created once and kept over all"
+                " rounds (so both grow by the same rows, and WAL checkpoints fall inside"
+                " the timed saves on both)"
+            )
             print("cpu ms = process CPU time per save; wall time above it is mostly fsync wait")
 
             for side in ("encrypted", "plain"):
@@ -249,8 +266,10 @@ def main() -> int:
             results: dict[str, list[dict[str, float]]] = {"encrypted": [], "plain": []}
             ratios = []
             print()
-            print(f"{'round':>5} {'order':<17} {'side':<9} {'tx/s':>8} {'p50 ms':>8}"
-                  f" {'p99 ms':>8} {'max ms':>8} {'cpu ms':>8}")
+            print(
+                f"{'round':>5} {'order':<17} {'side':<9} {'tx/s':>8} {'p50 ms':>8}"
+                f" {'p99 ms':>8} {'max ms':>8} {'cpu ms':>8}"
+            )
             for i, cases in enumerate(rounds_cases):
                 order = ("encrypted", "plain") if i % 2 == 0 else ("plain", "encrypted")
                 this_round = {}
@@ -259,9 +278,11 @@ def main() -> int:
                     results[side].append(this_round[side])
                 for side in ("encrypted", "plain"):
                     r = this_round[side]
-                    print(f"{i + 1:>5} {' then '.join(s[:5] for s in order):<17} {side:<9}"
-                          f" {r['tx_per_s']:>8.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
-                          f" {r['max_ms']:>8.2f} {r['cpu_ms']:>8.2f}")
+                    print(
+                        f"{i + 1:>5} {' then '.join(s[:5] for s in order):<17} {side:<9}"
+                        f" {r['tx_per_s']:>8.1f} {r['p50_ms']:>8.2f} {r['p99_ms']:>8.2f}"
+                        f" {r['max_ms']:>8.2f} {r['cpu_ms']:>8.2f}"
+                    )
                 ratios.append(this_round["encrypted"]["tx_per_s"] / this_round["plain"]["tx_per_s"])
 
             for side, store in stores.items():
@@ -283,16 +304,22 @@ def main() -> int:
     print(f"median over {args.rounds} rounds:")
     for side in ("encrypted", "plain"):
         m = med[side]
-        print(f"  {side:<9} {m['tx_per_s']:8.1f} tx/s   p50 {m['p50_ms']:6.2f} ms"
-              f"   p99 {m['p99_ms']:6.2f} ms   cpu {m['cpu_ms']:5.2f} ms/save")
-    print(f"  encrypted / plain throughput: {ratio:.3f}"
-          f" (median of per-round ratios {min(ratios):.3f}..{max(ratios):.3f})")
+        print(
+            f"  {side:<9} {m['tx_per_s']:8.1f} tx/s   p50 {m['p50_ms']:6.2f} ms"
+            f"   p99 {m['p99_ms']:6.2f} ms   cpu {m['cpu_ms']:5.2f} ms/save"
+        )
+    print(
+        f"  encrypted / plain throughput: {ratio:.3f}"
+        f" (median of per-round ratios {min(ratios):.3f}..{max(ratios):.3f})"
+    )
     print()
     ok_ratio = ratio >= TARGET_RATIO
     ok_p99 = p99 <= TARGET_P99_MS
-    print(f"target: encrypted >= {TARGET_RATIO}x plain: {'PASS' if ok_ratio else 'MISS'}"
-          f" ({ratio:.3f}x); p99 save <= {TARGET_P99_MS:g} ms: {'PASS' if ok_p99 else 'MISS'}"
-          f" ({p99:.2f} ms)")
+    print(
+        f"target: encrypted >= {TARGET_RATIO}x plain: {'PASS' if ok_ratio else 'MISS'}"
+        f" ({ratio:.3f}x); p99 save <= {TARGET_P99_MS:g} ms: {'PASS' if ok_p99 else 'MISS'}"
+        f" ({p99:.2f} ms)"
+    )
     print(json.dumps({"encrypted_vs_plain": round(ratio, 3), "p99_save_ms": round(p99, 2)}))
     return 0
 

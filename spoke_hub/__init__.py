@@ -1,0 +1,1 @@
+"""The reference hub: sync API, media, signalling and the doctor console (built by the hub issue)."""

@@ -39,9 +39,19 @@ def refusal_params(refusal: object) -> dict[str, Any]:
 
 
 def describe(refusal: object) -> str:
-    """``code(param=value, ...)`` for logs and tracebacks; not for people."""
+    """``code(param=value, ...)`` for logs and tracebacks; not for people.
+
+    A refused ``value`` that is text is shown by its length only: it is what the operator
+    typed (a name, a phone number), and tracebacks end up in logs and crash reports. The
+    other parameters are codes and numbers.
+    """
     code = getattr(refusal, "code", type(refusal).__name__)
-    inner = ", ".join(f"{k}={v!r}" for k, v in refusal_params(refusal).items())
+    inner = ", ".join(
+        f"{k}=<text of {len(v)} characters>"
+        if k == "value" and isinstance(v, str)
+        else f"{k}={v!r}"
+        for k, v in refusal_params(refusal).items()
+    )
     return f"{code}({inner})"
 
 
@@ -62,7 +72,7 @@ class DomainRefused(Exception):
         return "; ".join(describe(r) for r in self.refusals)
 
     def __repr__(self) -> str:
-        return f"DomainRefused({self.refusals!r})"
+        return f"DomainRefused({self})"
 
 
 def raise_if_any(refusals: Iterable[object]) -> None:

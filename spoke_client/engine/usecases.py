@@ -15,7 +15,6 @@ from spoke_client.domain.encounter import (
     CaseState,
     Consent,
     Encounter,
-    EncounterLocked,
     History,
     Side,
     Specialty,
@@ -94,18 +93,10 @@ class Engine:
         self, encounter_id: str | None, patient_id: str, draft: dict[str, Any], page: str
     ) -> DraftSaved:
         """Autosave: the form exactly as typed (valid or not) and the page it is on."""
-
-        def work(s: Store) -> DraftSaved:
-            if encounter_id is None:
-                encounter = Encounter.new(patient_id)
-            else:
-                encounter = s.encounters.get(encounter_id)
-                if encounter.state is not CaseState.DRAFT:
-                    raise DomainRefused((EncounterLocked(encounter.state),))
-            version = s.encounters.save_draft(encounter, draft, page)
-            return DraftSaved(encounter.id, version)
-
-        return await self.worker.run(work)
+        saved = await self.worker.run(
+            lambda s: s.encounters.save_draft(encounter_id, patient_id, draft, page)
+        )
+        return DraftSaved(*saved)
 
     async def load_draft(self, encounter_id: str) -> tuple[Encounter, dict | None, str | None]:
         return await self.worker.run(lambda s: s.encounters.get_with_draft(encounter_id))

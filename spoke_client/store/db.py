@@ -31,6 +31,7 @@ def connect(path: Path, key: bytes, *, create: bool = False) -> sqlcipher3.Conne
     try:
         conn.execute(f"PRAGMA key = \"x'{key.hex()}'\"")
         conn.execute("PRAGMA cipher_memory_security = OFF")
+        conn.execute("PRAGMA cipher_hmac_algorithm = HMAC_SHA256")
         # Fails here, not later, when the key is wrong or the file is not ours.
         conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
         mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]

@@ -49,10 +49,9 @@ CREATE TABLE patients (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     created_by TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX patients_mobile ON patients(mobile);
 CREATE INDEX patients_abha ON patients(abha_number);
-CREATE INDEX patients_village ON patients(village);
 CREATE TABLE encounters (
     id TEXT PRIMARY KEY,
     version INTEGER NOT NULL,
@@ -65,7 +64,7 @@ CREATE TABLE encounters (
     created_at TEXT NOT NULL,
     updated_at TEXT NOT NULL,
     created_by TEXT NOT NULL
-);
+) WITHOUT ROWID;
 CREATE INDEX encounters_created ON encounters(created_at);
 CREATE INDEX encounters_state ON encounters(state);
 CREATE INDEX encounters_patient ON encounters(patient_id);
@@ -77,7 +76,7 @@ CREATE TABLE vitals (
     flag TEXT,
     recorded_at TEXT NOT NULL,
     PRIMARY KEY (encounter_id, kind)
-);
+) WITHOUT ROWID;
 CREATE TABLE attachments (
     id TEXT PRIMARY KEY,
     encounter_id TEXT NOT NULL REFERENCES encounters(id),
@@ -99,7 +98,7 @@ CREATE TABLE prescriptions (
     received_at TEXT NOT NULL
 );
 CREATE TABLE outbox (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     op_id TEXT NOT NULL UNIQUE,
     entity TEXT NOT NULL,
     entity_id TEXT NOT NULL,
@@ -115,7 +114,7 @@ CREATE TABLE outbox (
 );
 CREATE INDEX outbox_state ON outbox(state, seq);
 CREATE TABLE audit (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    seq INTEGER PRIMARY KEY,
     at TEXT NOT NULL,
     operator TEXT NOT NULL,
     action TEXT NOT NULL,
@@ -143,7 +142,6 @@ def _v2(conn: sqlcipher3.Connection) -> None:
     conn.executemany(
         "UPDATE patients SET name_key = ? WHERE id = ?", [(name_key(n), i) for i, n in rows]
     )
-    conn.execute("CREATE INDEX patients_name_key ON patients(name_key)")
 
 
 def _v3(conn: sqlcipher3.Connection) -> None:

@@ -12,12 +12,14 @@ import json
 from datetime import date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
 
-from spoke_client.domain.encounter import CaseState, Encounter
+from spoke_client.domain.encounter import CaseState, Encounter, EncounterLocked
 from spoke_client.domain.ids import new_id
 from spoke_client.domain.patient import Patient, name_key
 from spoke_client.domain.prescription import Prescription
+from spoke_client.domain.refusals import DomainRefused
 from spoke_client.domain.vitals import VitalSet
 from spoke_client.store.errors import NotFound
+from spoke_client.store.timestamps import stamp
 
 if TYPE_CHECKING:
     from spoke_client.store.media import SealedMedia
@@ -142,17 +144,14 @@ class PatientRepo:
         text = query.strip()
         if not text:
             return []
-        digits = "".join(ch for ch in text if ch.isdigit())
-        if (
-            digits
-            and len(digits) >= 4
-            and len(digits) >= len(text.replace(" ", "").replace("-", "").replace("+", "")) - 1
-        ):
+        compact = text.replace(" ", "").replace("-", "").removeprefix("+")
+        if compact.isdigit() and len(compact) >= 4:
+            digits = compact[-10:] if len(compact) in (11, 12) else compact  # 0/91 prefixes
             sql = (
                 "SELECT * FROM patients WHERE mobile LIKE ? OR abha_number LIKE ?"
                 " ORDER BY updated_at DESC LIMIT ?"
             )
-            rows = self.s.db.query(sql, [f"%{digits[-10:]}%", f"%{digits}%", limit])
+            rows = self.s.db.query(sql, [f"%{digits}%", f"%{compact}%", limit])
         elif "@" in text:
             sql = "SELECT * FROM patients WHERE abha_address = ? ORDER BY updated_at DESC LIMIT ?"
             rows = self.s.db.query(sql, [text.lower(), limit])
@@ -189,20 +188,32 @@ class EncounterRepo:
         ).fetchone()
         return None if row is None else row[0]
 
-    def save_draft(self, encounter: Encounter, draft: dict, page: str) -> int:
-        """Autosave of the intake wizard: the whole form as typed and the page it is on.
+    def save_draft(
+        self, encounter_id: str | None, patient_id: str, draft: dict, page: str
+    ) -> tuple[str, int]:
+        """Autosave of the intake wizard: the whole form as typed and the page it is on, in
+        one transaction. ``encounter_id`` None starts a new draft. Returns (id, version).
 
         Drafts stay on this desktop (no outbox row): the hub sees the case once intake is
-        complete (see docs/decisions/0002-drafts-stay-local.md).
+        complete (docs/decisions/0002-drafts-stay-local.md).
         """
-        if encounter.state is not CaseState.DRAFT:
-            raise ValueError("only drafts are autosaved")
         with self.s.write():
+            if encounter_id is None:
+                encounter = Encounter.new(patient_id)
+            else:
+                row = self.s.conn.execute(
+                    "SELECT state, record FROM encounters WHERE id = ?", (encounter_id,)
+                ).fetchone()
+                if row is None:
+                    raise NotFound(entity="encounter", id=encounter_id)
+                if row[0] != CaseState.DRAFT.value:
+                    raise DomainRefused((EncounterLocked(CaseState(row[0])),))
+                encounter = Encounter.from_record(json.loads(row[1]) | {"vitals": None})
             version = self._upsert(encounter, draft=draft, page=page)
             self.s.audit.record(
                 "draft-saved", entity="encounter", entity_id=encounter.id, detail={"page": page}
             )
-        return version
+        return encounter.id, version
 
     def save(self, encounter: Encounter, *, patient: Patient | None = None) -> int:
         """Save an encounter past draft (and, if given, its patient) in one transaction, each
@@ -295,8 +306,6 @@ class EncounterRepo:
         """Cases created on ``day`` in the centre's time zone ``tz``, newest first."""
         start = datetime.combine(day, time.min, tzinfo=tz)
         end = start + timedelta(days=1)
-        from spoke_client.store.store import stamp
-
         sql = (
             "SELECT e.id, e.state, e.specialty, e.created_at, e.updated_at, e.draft_page,"
             " p.id AS patient_id, p.name AS patient_name, p.village AS patient_village"

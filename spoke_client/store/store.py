@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import sqlcipher3
@@ -30,17 +30,9 @@ from spoke_client.store.repos import (
     PatientRepo,
     PrescriptionRepo,
 )
+from spoke_client.store.timestamps import stamp, utc_now
 
 Clock = Callable[[], datetime]
-
-
-def utc_now() -> datetime:
-    return datetime.now(UTC)
-
-
-def stamp(moment: datetime) -> str:
-    """Timestamps are stored as UTC ISO-8601 with milliseconds, so text order is time order."""
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 @dataclass(frozen=True)

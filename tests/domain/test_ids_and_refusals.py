@@ -120,3 +120,27 @@ def test_domain_reads_no_clock_and_does_no_io():
                     assert fn.id not in forbidden_calls, f"{path.name}: {fn.id}()"
                 if isinstance(fn, ast.Attribute):
                     assert fn.attr not in forbidden_attrs, f"{path.name}: .{fn.attr}()"
+
+
+def test_refusals_in_tracebacks_never_show_typed_text():
+    import traceback
+    from datetime import date
+
+    from spoke_client.domain.patient import Patient
+
+    try:
+        Patient.create(
+            today=date(2026, 11, 23),
+            name="Seeta 42",
+            sex="female",
+            age_years=30,
+            mobile="12345",
+            village="Rampur",
+            address="",
+        )
+    except DomainRefused as exc:
+        shown = str(exc) + repr(exc) + "".join(traceback.format_exception_only(exc))
+    else:
+        raise AssertionError("a name with digits must be refused")
+    assert "field-refused(field='name', reason='bad-format', value=<text of 8 characters>" in shown
+    assert "Seeta" not in shown and "12345" not in shown

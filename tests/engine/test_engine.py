@@ -97,6 +97,9 @@ def test_register_draft_complete_and_list_today(session):
     assert ready.state is CaseState.READY
     assert ready.vitals.readings["temperature"].value == pytest.approx(38.0)
     assert run(engine.outbox_pending()) == 2  # the patient, then the ready encounter
+    with pytest.raises(DomainRefused) as locked:  # a late autosave cannot reopen the intake
+        run(engine.save_draft(ready.id, patient.id, {"pulse": "99"}, "vitals"))
+    assert locked.value.codes == ("encounter-locked",)
     waiting = run(engine.move_case(ready.id, CaseState.WAITING_FOR_DOCTOR))
     assert waiting.state is CaseState.WAITING_FOR_DOCTOR
     today = run(engine.list_today())

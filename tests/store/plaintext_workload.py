@@ -15,7 +15,8 @@ from pathlib import Path
 
 from spoke_client.engine.session import EngineSession
 from spoke_client.store.keyvault import KdfParams
-from spoke_client.store.store import Store, StorePaths, utc_now
+from spoke_client.store.store import Store, StorePaths
+from spoke_client.store.timestamps import utc_now
 
 IST = timezone(timedelta(hours=5, minutes=30))
 

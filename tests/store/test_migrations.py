@@ -139,7 +139,7 @@ def _snapshot(conn) -> dict[str, list[dict]]:
     ]
     out = {}
     for t in tables:
-        cur = conn.execute(f"SELECT * FROM {t} ORDER BY rowid")
+        cur = conn.execute(f"SELECT * FROM {t} ORDER BY 1, 2")
         cols = [d[0] for d in cur.description]
         out[t] = [dict(zip(cols, r, strict=True)) for r in cur.fetchall()]
     return out

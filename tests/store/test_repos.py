@@ -112,11 +112,11 @@ def test_drafts_stay_local_and_come_back_exactly(store):
     p = patient()
     store.patients.save(p)
     draft = {"pulse": "8", "temp_unit": "F", "note": "चक्कर आना"}
-    e = Encounter.new(p.id)
-    store.encounters.save_draft(e, draft, "vitals")
-    store.encounters.save_draft(e, draft | {"pulse": "88"}, "complaints")
-    loaded, got, page = store.encounters.get_with_draft(e.id)
-    assert loaded == e and got == draft | {"pulse": "88"} and page == "complaints"
+    eid, version = store.encounters.save_draft(None, p.id, draft, "vitals")
+    assert store.encounters.save_draft(eid, p.id, draft | {"pulse": "88"}, "complaints") == (eid, 2)
+    loaded, got, page = store.encounters.get_with_draft(eid)
+    e = Encounter.new(p.id, id=eid)
+    assert version == 1 and loaded == e and got == draft | {"pulse": "88"} and page == "complaints"
     assert store.outbox.for_entity(e.id) == []
     assert [d["id"] for d in store.encounters.drafts()] == [e.id]
 
