@@ -1,1 +1,1 @@
-"""The reference hub: sync API, media, signalling and the doctor console (built by the hub issue)."""
+"""The reference hub: sync API, media, signalling, doctor console (the hub issue)."""
