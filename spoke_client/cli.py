@@ -209,7 +209,8 @@ def cmd_restore(args: argparse.Namespace) -> int:
 def cmd_gui(args: argparse.Namespace) -> int:
     print(
         "The Spoke client screens are not part of this build yet. District IT can set up and "
-        "check a centre with the commands below; see 'spoke-client --help'.",
+        "check a centre from the command line: start with 'spoke-client init', and see "
+        "'spoke-client --help' for the rest.",
         file=sys.stderr,
     )
     return EXIT_NO_GUI
