@@ -23,7 +23,7 @@ from spoke_client.store.errors import StoreError
 from spoke_client.store.keyvault import KdfParams, KeyVault, check_pin_format
 from spoke_client.store.store import Store, StorePaths
 
-EXIT_OK, EXIT_PROBLEM, EXIT_USAGE, EXIT_NO_GUI = 0, 1, 2, 3
+EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
 
 class CliError(Exception):
@@ -207,13 +207,9 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
-    print(
-        "The Spoke client screens are not part of this build yet. District IT can set up and "
-        "check a centre from the command line: start with 'spoke-client init', and see "
-        "'spoke-client --help' for the rest.",
-        file=sys.stderr,
-    )
-    return EXIT_NO_GUI
+    from spoke_client.app import run_from_cli  # Qt loads only when the screens are wanted
+
+    return run_from_cli(args)
 
 
 def _progress(done: int, total: int, what: str) -> None:
@@ -227,7 +223,8 @@ def build_parser() -> argparse.ArgumentParser:
         prog="spoke-client",
         description=(
             "Spoke client: the teleconsultation terminal of a Health & Wellness Centre. "
-            "With no command it starts the app; the commands below are for district IT."
+            "With no command it starts the app (the first run sets the centre up); the "
+            "commands below are for district IT."
         ),
         epilog=(
             "Commands that open the store ask for a PIN (or the recovery code). When standard "

@@ -20,6 +20,7 @@ from spoke_client.domain.encounter import (
     Specialty,
 )
 from spoke_client.domain.ids import new_id
+from spoke_client.domain.matching import Match, likely_duplicates
 from spoke_client.domain.patient import Patient
 from spoke_client.domain.refusals import DomainRefused
 from spoke_client.domain.vitals import TempUnit, read_vitals
@@ -87,6 +88,25 @@ class Engine:
 
     async def search_patients(self, query: str, limit: int = 50) -> list[Patient]:
         return await self.worker.run(lambda s: s.patients.search(query, limit))
+
+    async def find_duplicates(self, fields: dict[str, Any]) -> list[Match]:
+        """Registered patients who may be the one about to be registered, most likely first.
+
+        ``fields`` are the registration form's (as for ``register_patient``), validated the
+        same way: a refused form raises ``DomainRefused`` before the store is read.
+        """
+        today = self.today()
+        candidate = Patient.create(today=today, **fields)
+        existing = await self.worker.run(
+            lambda s: s.patients.duplicate_candidates(
+                name=candidate.name,
+                village=candidate.village,
+                mobile=candidate.mobile,
+                abha_number=candidate.abha_number,
+                abha_address=candidate.abha_address,
+            )
+        )
+        return likely_duplicates(candidate, existing, today=today)
 
     # ---- intake -----------------------------------------------------------------------------
     async def save_draft(
@@ -178,6 +198,21 @@ class Engine:
             return media_id
 
         return await self.worker.run(work)
+
+    async def list_attachments(self, encounter_id: str) -> list[dict[str, Any]]:
+        """The encounter's attachments still on its list, oldest first: dicts with id, kind,
+        mime, size, caption and created_at."""
+        rows = await self.worker.run(lambda s: s.attachments.for_encounter(encounter_id))
+        keys = ("id", "kind", "mime", "size", "caption", "created_at")
+        return [{k: r[k] for k in keys} for r in rows]
+
+    async def remove_attachment(self, encounter_id: str, media_id: str) -> None:
+        """Take an attachment off a draft's list (marked removed, audited, sent to the hub).
+
+        ``NotFound`` if it is not on this encounter's list; ``DomainRefused``
+        (``EncounterLocked``) once the intake is complete.
+        """
+        await self.worker.run(lambda s: s.attachments.remove(encounter_id, media_id))
 
     # ---- home -------------------------------------------------------------------------------
     async def list_today(self) -> list[CaseSummary]:

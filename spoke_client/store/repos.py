@@ -169,6 +169,55 @@ class PatientRepo:
             )
         return found
 
+    def duplicate_candidates(
+        self,
+        *,
+        name: str,
+        village: str,
+        mobile: str | None = None,
+        abha_number: str | None = None,
+        abha_address: str | None = None,
+        limit: int = 2000,
+    ) -> list[Patient]:
+        """Patients who might be this person, in one query, for the duplicate check to rank:
+        the same mobile, ABHA number or ABHA address; or the same village (case and spaces
+        ignored) with a name starting like one of this name's words; or a name whose first
+        word has the same name key (any village spelling). Audited as one read.
+        """
+        clauses: list[str] = []
+        params: list[Any] = []
+        for column, value in (
+            ("mobile", mobile),
+            ("abha_number", abha_number),
+            ("abha_address", abha_address),
+        ):
+            if value:
+                clauses.append(f"{column} = ?")
+                params.append(value)
+        words = name_key(name).split()
+        if words:
+            clauses.append("name_key = ? OR name_key LIKE ?")
+            params += [words[0], f"{words[0]} %"]
+        initials = sorted({w[0] for w in words})
+        folded_village = "".join(village.lower().split())
+        if folded_village and initials:
+            marks = ", ".join("?" for _ in initials)
+            clauses.append(
+                f"(replace(lower(village), ' ', '') = ? AND substr(name_key, 1, 1) IN ({marks}))"
+            )
+            params += [folded_village, *initials]
+        if not clauses:
+            return []
+        sql = (
+            f"SELECT * FROM patients WHERE {' OR '.join(clauses)} ORDER BY updated_at DESC LIMIT ?"
+        )
+        found = [_patient(r) for r in self.s.db.query(sql, [*params, limit])]
+        with self.s.write(check_disk=False):
+            self.s.audit.record(
+                "duplicate-check", entity="patient", detail={"results": [p.id for p in found]}
+            )
+        return found
+
     def count(self) -> int:
         return self.s.conn.execute("SELECT count(*) FROM patients").fetchone()[0]
 
@@ -374,6 +423,37 @@ class AttachmentRepo:
 
     def all(self) -> list[dict]:
         return list(self.s.db.query("SELECT id, sha256, size, purged_at FROM attachments"))
+
+    def remove(self, encounter_id: str, media_id: str) -> None:
+        """Take an attachment off a draft's list (the row and file stay; ``removed_at`` marks
+        it), with its outbox row and an audit row, in one transaction."""
+        with self.s.write():
+            row = self.s.conn.execute(
+                "SELECT e.state FROM attachments a JOIN encounters e ON e.id = a.encounter_id"
+                " WHERE a.id = ? AND a.encounter_id = ? AND a.removed_at IS NULL",
+                (media_id, encounter_id),
+            ).fetchone()
+            if row is None:
+                raise NotFound(entity="attachment", id=media_id)
+            if row[0] != CaseState.DRAFT.value:
+                raise DomainRefused((EncounterLocked(CaseState(row[0])),))
+            self.s.conn.execute(
+                "UPDATE attachments SET removed_at = ? WHERE id = ?", (self.s.now(), media_id)
+            )
+            payload = next(
+                self.s.db.query(
+                    "SELECT id, encounter_id, kind, mime, size, sha256, caption, created_at,"
+                    " created_by, removed_at FROM attachments WHERE id = ?",
+                    [media_id],
+                )
+            )
+            version = self.s.conn.execute(
+                "SELECT COALESCE(MAX(entity_version), 0) + 1 FROM outbox"
+                " WHERE entity = 'attachment' AND entity_id = ?",
+                (media_id,),
+            ).fetchone()[0]
+            self.s.outbox.add("attachment", media_id, version, payload)
+            self.s.audit.record("remove", entity="attachment", entity_id=media_id)
 
     def read(self, media_id: str) -> bytes:
         data = self.s.media.read_all(media_id, self.key_of(media_id))

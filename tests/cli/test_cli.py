@@ -64,11 +64,6 @@ def test_help_explains_each_command():
     assert "reset-pin" in cli("operator", "--help").stdout
 
 
-def test_no_command_says_the_screens_are_not_built_yet(tmp_path):
-    r = cli(data=tmp_path / "d")
-    assert r.returncode == 3 and "not part of this build" in r.stderr
-
-
 def test_init_then_operators_and_a_locked_out_operator(tmp_path):
     data = tmp_path / "data"
     code = init(data)

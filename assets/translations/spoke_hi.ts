@@ -1,0 +1,1517 @@
+<?xml version="1.0" encoding="utf-8"?>
+<!DOCTYPE TS>
+<TS version="2.1" language="hi_IN">
+<context>
+    <name>AttachmentsPage</name>
+    <message>
+        <source>Photo</source>
+        <translation>फ़ोटो</translation>
+    </message>
+    <message>
+        <source>Sound recording</source>
+        <translation>आवाज़ की रिकॉर्डिंग</translation>
+    </message>
+    <message>
+        <source>Video</source>
+        <translation>वीडियो</translation>
+    </message>
+    <message>
+        <source>File</source>
+        <translation>फ़ाइल</translation>
+    </message>
+    <message>
+        <source>Document</source>
+        <translation>दस्तावेज़</translation>
+    </message>
+    <message>
+        <source>{mb} MB</source>
+        <translation>{mb} एमबी</translation>
+    </message>
+    <message>
+        <source>{kb} KB</source>
+        <translation>{kb} केबी</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>संलग्न चीज़ें</translation>
+    </message>
+    <message>
+        <source>Photos, recordings and files</source>
+        <translation>फ़ोटो, रिकॉर्डिंग और फ़ाइलें</translation>
+    </message>
+    <message>
+        <source>Anything attached here is sent to the doctor with the case. This step can be left empty.</source>
+        <translation>यहाँ जो भी जोड़ा जाएगा, वह केस के साथ डॉक्टर को भेजा जाएगा। यह चरण खाली छोड़ा जा सकता है।</translation>
+    </message>
+    <message>
+        <source>Attached to this case:</source>
+        <translation>इस केस के साथ जुड़ा है:</translation>
+    </message>
+    <message>
+        <source>Nothing attached yet.</source>
+        <translation>अभी कुछ नहीं जोड़ा गया।</translation>
+    </message>
+    <message>
+        <source>Remove selected</source>
+        <translation>चुना हुआ हटाएँ</translation>
+    </message>
+    <message>
+        <source>{kind} — {caption} — {size} — added at {time}</source>
+        <translation>{kind} — {caption} — {size} — {time} पर जोड़ा गया</translation>
+    </message>
+    <message>
+        <source>no caption</source>
+        <translation>कोई विवरण नहीं</translation>
+    </message>
+</context>
+<context>
+    <name>CaseState</name>
+    <message>
+        <source>Intake not finished</source>
+        <translation>जानकारी भरना बाकी है</translation>
+    </message>
+    <message>
+        <source>Ready to send</source>
+        <translation>भेजने के लिए तैयार</translation>
+    </message>
+    <message>
+        <source>Waiting for a doctor</source>
+        <translation>डॉक्टर की प्रतीक्षा</translation>
+    </message>
+    <message>
+        <source>Sent for review</source>
+        <translation>समीक्षा के लिए भेजा गया</translation>
+    </message>
+    <message>
+        <source>With the doctor</source>
+        <translation>डॉक्टर के साथ</translation>
+    </message>
+    <message>
+        <source>Waiting for the prescription</source>
+        <translation>पर्चे की प्रतीक्षा</translation>
+    </message>
+    <message>
+        <source>Doctor asked a question</source>
+        <translation>डॉक्टर ने प्रश्न पूछा</translation>
+    </message>
+    <message>
+        <source>Prescription ready</source>
+        <translation>पर्चा तैयार है</translation>
+    </message>
+    <message>
+        <source>Closed</source>
+        <translation>बंद</translation>
+    </message>
+    <message>
+        <source>Cancelled</source>
+        <translation>रद्द</translation>
+    </message>
+</context>
+<context>
+    <name>Complaint</name>
+    <message>
+        <source>Fever</source>
+        <translation>बुखार</translation>
+    </message>
+    <message>
+        <source>Tiredness / fatigue</source>
+        <translation>थकान / कमज़ोरी</translation>
+    </message>
+    <message>
+        <source>Weight loss</source>
+        <translation>वज़न कम होना</translation>
+    </message>
+    <message>
+        <source>Loss of appetite</source>
+        <translation>भूख न लगना</translation>
+    </message>
+    <message>
+        <source>Swelling of feet</source>
+        <translation>पैरों में सूजन</translation>
+    </message>
+    <message>
+        <source>Lump or swelling</source>
+        <translation>गांठ या सूजन</translation>
+    </message>
+    <message>
+        <source>Yellow eyes / jaundice</source>
+        <translation>आँखें पीली / पीलिया</translation>
+    </message>
+    <message>
+        <source>Cough</source>
+        <translation>खाँसी</translation>
+    </message>
+    <message>
+        <source>Cold / runny nose</source>
+        <translation>ज़ुकाम / नाक बहना</translation>
+    </message>
+    <message>
+        <source>Breathlessness</source>
+        <translation>सांस फूलना</translation>
+    </message>
+    <message>
+        <source>Wheezing</source>
+        <translation>सांस में सीटी की आवाज़</translation>
+    </message>
+    <message>
+        <source>Blood in sputum</source>
+        <translation>बलगम में खून</translation>
+    </message>
+    <message>
+        <source>Chest pain</source>
+        <translation>सीने में दर्द</translation>
+    </message>
+    <message>
+        <source>Palpitations</source>
+        <translation>दिल की धड़कन तेज़ होना</translation>
+    </message>
+    <message>
+        <source>Abdominal pain</source>
+        <translation>पेट दर्द</translation>
+    </message>
+    <message>
+        <source>Loose motions / diarrhoea</source>
+        <translation>दस्त</translation>
+    </message>
+    <message>
+        <source>Vomiting</source>
+        <translation>उल्टी</translation>
+    </message>
+    <message>
+        <source>Acidity / heartburn</source>
+        <translation>एसिडिटी / सीने में जलन</translation>
+    </message>
+    <message>
+        <source>Constipation</source>
+        <translation>कब्ज़</translation>
+    </message>
+    <message>
+        <source>Blood in stool</source>
+        <translation>मल में खून</translation>
+    </message>
+    <message>
+        <source>Headache</source>
+        <translation>सिरदर्द</translation>
+    </message>
+    <message>
+        <source>Dizziness</source>
+        <translation>चक्कर आना</translation>
+    </message>
+    <message>
+        <source>Fits / seizure</source>
+        <translation>दौरे / मिर्गी का दौरा</translation>
+    </message>
+    <message>
+        <source>Weakness of limbs</source>
+        <translation>हाथ-पैर में कमज़ोरी</translation>
+    </message>
+    <message>
+        <source>Numbness / tingling</source>
+        <translation>सुन्नपन / झनझनाहट</translation>
+    </message>
+    <message>
+        <source>Joint pain</source>
+        <translation>जोड़ों में दर्द</translation>
+    </message>
+    <message>
+        <source>Back pain</source>
+        <translation>कमर दर्द</translation>
+    </message>
+    <message>
+        <source>Skin rash</source>
+        <translation>त्वचा पर दाने</translation>
+    </message>
+    <message>
+        <source>Itching</source>
+        <translation>खुजली</translation>
+    </message>
+    <message>
+        <source>Pale or numb skin patch</source>
+        <translation>त्वचा पर हल्का या सुन्न धब्बा</translation>
+    </message>
+    <message>
+        <source>Wound / ulcer</source>
+        <translation>घाव / छाला</translation>
+    </message>
+    <message>
+        <source>Burn</source>
+        <translation>जलना</translation>
+    </message>
+    <message>
+        <source>Injury / fall</source>
+        <translation>चोट / गिरना</translation>
+    </message>
+    <message>
+        <source>Dog / animal bite</source>
+        <translation>कुत्ते / जानवर का काटना</translation>
+    </message>
+    <message>
+        <source>Snake bite</source>
+        <translation>साँप का काटना</translation>
+    </message>
+    <message>
+        <source>Scorpion sting</source>
+        <translation>बिच्छू का डंक</translation>
+    </message>
+    <message>
+        <source>Red eye</source>
+        <translation>आँख लाल होना</translation>
+    </message>
+    <message>
+        <source>Blurred / reduced vision</source>
+        <translation>धुंधला / कम दिखना</translation>
+    </message>
+    <message>
+        <source>Ear discharge</source>
+        <translation>कान बहना</translation>
+    </message>
+    <message>
+        <source>Ear pain</source>
+        <translation>कान में दर्द</translation>
+    </message>
+    <message>
+        <source>Hearing loss</source>
+        <translation>कम सुनाई देना</translation>
+    </message>
+    <message>
+        <source>Sore throat</source>
+        <translation>गले में खराश</translation>
+    </message>
+    <message>
+        <source>Toothache</source>
+        <translation>दाँत दर्द</translation>
+    </message>
+    <message>
+        <source>Mouth ulcer or white/red patch</source>
+        <translation>मुँह में छाले या सफ़ेद/लाल धब्बा</translation>
+    </message>
+    <message>
+        <source>Pain / burning on urination</source>
+        <translation>पेशाब में दर्द / जलन</translation>
+    </message>
+    <message>
+        <source>White discharge</source>
+        <translation>सफ़ेद पानी</translation>
+    </message>
+    <message>
+        <source>Missed period</source>
+        <translation>माहवारी न आना</translation>
+    </message>
+    <message>
+        <source>Heavy menstrual bleeding</source>
+        <translation>माहवारी में ज़्यादा खून</translation>
+    </message>
+    <message>
+        <source>Painful periods</source>
+        <translation>माहवारी में दर्द</translation>
+    </message>
+    <message>
+        <source>Breast lump</source>
+        <translation>स्तन में गांठ</translation>
+    </message>
+    <message>
+        <source>Bleeding in pregnancy</source>
+        <translation>गर्भावस्था में खून आना</translation>
+    </message>
+    <message>
+        <source>Antenatal check-up</source>
+        <translation>प्रसव-पूर्व जाँच</translation>
+    </message>
+    <message>
+        <source>Postnatal check-up</source>
+        <translation>प्रसव के बाद जाँच</translation>
+    </message>
+    <message>
+        <source>Poor feeding in child</source>
+        <translation>बच्चे का ठीक से न खाना</translation>
+    </message>
+    <message>
+        <source>Fast breathing in child</source>
+        <translation>बच्चे की तेज़ सांस</translation>
+    </message>
+    <message>
+        <source>Poor weight gain in child</source>
+        <translation>बच्चे का वज़न न बढ़ना</translation>
+    </message>
+    <message>
+        <source>Anxiety / low mood</source>
+        <translation>घबराहट / उदासी</translation>
+    </message>
+    <message>
+        <source>Sleeplessness</source>
+        <translation>नींद न आना</translation>
+    </message>
+    <message>
+        <source>Alcohol or tobacco use</source>
+        <translation>शराब या तंबाकू का सेवन</translation>
+    </message>
+    <message>
+        <source>High blood sugar follow-up</source>
+        <translation>शुगर की फ़ॉलो-अप जाँच</translation>
+    </message>
+    <message>
+        <source>High BP follow-up</source>
+        <translation>बीपी की फ़ॉलो-अप जाँच</translation>
+    </message>
+    <message>
+        <source>TB follow-up</source>
+        <translation>टीबी की फ़ॉलो-अप जाँच</translation>
+    </message>
+    <message>
+        <source>Other (describe)</source>
+        <translation>अन्य (विवरण लिखें)</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintRow</name>
+    <message>
+        <source>days</source>
+        <translation>दिन</translation>
+    </message>
+    <message>
+        <source>For how many days</source>
+        <translation>कितने दिनों से</translation>
+    </message>
+    <message>
+        <source>Describe the complaint (needed)</source>
+        <translation>शिकायत का विवरण लिखें (ज़रूरी)</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>टिप्पणी</translation>
+    </message>
+    <message>
+        <source>Remove</source>
+        <translation>हटाएँ</translation>
+    </message>
+    <message>
+        <source>Remove {complaint}</source>
+        <translation>{complaint} हटाएँ</translation>
+    </message>
+</context>
+<context>
+    <name>ComplaintsPage</name>
+    <message>
+        <source>{days} days</source>
+        <translation>{days} दिन</translation>
+    </message>
+    <message>
+        <source>Complaints &amp; history</source>
+        <translation>शिकायतें और इतिहास</translation>
+    </message>
+    <message>
+        <source>Complaints</source>
+        <translation>शिकायतें</translation>
+    </message>
+    <message>
+        <source>Type to find a complaint, then press Enter</source>
+        <translation>शिकायत खोजने के लिए लिखें, फिर Enter दबाएँ</translation>
+    </message>
+    <message>
+        <source>Add (Enter)</source>
+        <translation>जोड़ें (Enter)</translation>
+    </message>
+    <message>
+        <source>No complaint added yet.</source>
+        <translation>अभी कोई शिकायत नहीं जोड़ी गई।</translation>
+    </message>
+</context>
+<context>
+    <name>Condition</name>
+    <message>
+        <source>Diabetes</source>
+        <translation>मधुमेह (डायबिटीज़)</translation>
+    </message>
+    <message>
+        <source>High blood pressure</source>
+        <translation>उच्च रक्तचाप</translation>
+    </message>
+    <message>
+        <source>Tuberculosis (TB)</source>
+        <translation>टीबी (क्षय रोग)</translation>
+    </message>
+    <message>
+        <source>Asthma</source>
+        <translation>दमा</translation>
+    </message>
+    <message>
+        <source>Heart disease</source>
+        <translation>हृदय रोग</translation>
+    </message>
+    <message>
+        <source>Epilepsy</source>
+        <translation>मिर्गी</translation>
+    </message>
+    <message>
+        <source>HIV</source>
+        <translation>एचआईवी</translation>
+    </message>
+    <message>
+        <source>Kidney disease</source>
+        <translation>गुर्दे की बीमारी</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>अन्य</translation>
+    </message>
+</context>
+<context>
+    <name>Field</name>
+    <message>
+        <source>Name</source>
+        <translation>नाम</translation>
+    </message>
+    <message>
+        <source>Sex</source>
+        <translation>लिंग</translation>
+    </message>
+    <message>
+        <source>Date of birth</source>
+        <translation>जन्म तिथि</translation>
+    </message>
+    <message>
+        <source>Age (years)</source>
+        <translation>उम्र (वर्ष)</translation>
+    </message>
+    <message>
+        <source>Age (months)</source>
+        <translation>उम्र (महीने)</translation>
+    </message>
+    <message>
+        <source>Age stated on</source>
+        <translation>उम्र बताने की तिथि</translation>
+    </message>
+    <message>
+        <source>Mobile number</source>
+        <translation>मोबाइल नंबर</translation>
+    </message>
+    <message>
+        <source>ABHA number</source>
+        <translation>आभा नंबर</translation>
+    </message>
+    <message>
+        <source>ABHA address</source>
+        <translation>आभा पता</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>गाँव</translation>
+    </message>
+    <message>
+        <source>Address</source>
+        <translation>पता</translation>
+    </message>
+    <message>
+        <source>Guardian&apos;s name</source>
+        <translation>अभिभावक का नाम</translation>
+    </message>
+    <message>
+        <source>Guardian is the patient&apos;s</source>
+        <translation>अभिभावक का मरीज़ से रिश्ता</translation>
+    </message>
+    <message>
+        <source>Complaints</source>
+        <translation>शिकायतें</translation>
+    </message>
+    <message>
+        <source>Duration (days)</source>
+        <translation>अवधि (दिन)</translation>
+    </message>
+    <message>
+        <source>Severity</source>
+        <translation>गंभीरता</translation>
+    </message>
+    <message>
+        <source>Note</source>
+        <translation>टिप्पणी</translation>
+    </message>
+    <message>
+        <source>Last menstrual period</source>
+        <translation>अंतिम माहवारी की तिथि</translation>
+    </message>
+    <message>
+        <source>Allergies</source>
+        <translation>एलर्जी</translation>
+    </message>
+    <message>
+        <source>Current medicines</source>
+        <translation>अभी ली जा रही दवाइयाँ</translation>
+    </message>
+    <message>
+        <source>Known conditions</source>
+        <translation>पहले से ज्ञात बीमारियाँ</translation>
+    </message>
+    <message>
+        <source>Consent</source>
+        <translation>सहमति</translation>
+    </message>
+    <message>
+        <source>Accompanying adult</source>
+        <translation>साथ आए वयस्क</translation>
+    </message>
+    <message>
+        <source>Specialty</source>
+        <translation>विशेषज्ञता</translation>
+    </message>
+    <message>
+        <source>Vitals</source>
+        <translation>जाँच (वाइटल्स)</translation>
+    </message>
+    <message>
+        <source>Reason</source>
+        <translation>कारण</translation>
+    </message>
+    <message>
+        <source>Complaint</source>
+        <translation>शिकायत</translation>
+    </message>
+</context>
+<context>
+    <name>FindPatientScreen</name>
+    <message>
+        <source>Find patient</source>
+        <translation>मरीज़ खोजें</translation>
+    </message>
+    <message>
+        <source>&amp;Search</source>
+        <translation>&amp;खोजें</translation>
+    </message>
+    <message>
+        <source>Name, phone number, ABHA number or village</source>
+        <translation>नाम, फ़ोन नंबर, आभा नंबर या गाँव</translation>
+    </message>
+    <message>
+        <source>Results appear as you type. ↑ ↓ choose a patient, Enter starts the visit.</source>
+        <translation>लिखते ही नतीजे दिखते हैं। ↑ ↓ से मरीज़ चुनें, Enter से विज़िट शुरू करें।</translation>
+    </message>
+    <message>
+        <source>Register new patient (Ctrl+N)</source>
+        <translation>नया मरीज़ दर्ज करें (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Back (Esc)</source>
+        <translation>वापस (Esc)</translation>
+    </message>
+    <message>
+        <source>No patient found</source>
+        <translation>कोई मरीज़ नहीं मिला</translation>
+    </message>
+    <message>
+        <source>Starting the visit…</source>
+        <translation>विज़िट शुरू हो रही है…</translation>
+    </message>
+</context>
+<context>
+    <name>Flag</name>
+    <message>
+        <source>Low</source>
+        <translation>कम</translation>
+    </message>
+    <message>
+        <source>High</source>
+        <translation>ज़्यादा</translation>
+    </message>
+    <message>
+        <source>Very low: needs attention now</source>
+        <translation>बहुत कम: तुरंत ध्यान दें</translation>
+    </message>
+    <message>
+        <source>Very high: needs attention now</source>
+        <translation>बहुत ज़्यादा: तुरंत ध्यान दें</translation>
+    </message>
+    <message>
+        <source>{level} (normal {low}–{high} {unit})</source>
+        <translation>{level} (सामान्य {low}–{high} {unit})</translation>
+    </message>
+</context>
+<context>
+    <name>HistoryPanel</name>
+    <message>
+        <source>Known conditions: {names}</source>
+        <translation>ज्ञात बीमारियाँ: {names}</translation>
+    </message>
+    <message>
+        <source>Pregnant, last period {lmp}</source>
+        <translation>गर्भवती, अंतिम माहवारी {lmp}</translation>
+    </message>
+    <message>
+        <source>{label}: {text}</source>
+        <translation>{label}: {text}</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>इतिहास</translation>
+    </message>
+    <message>
+        <source>Known conditions:</source>
+        <translation>ज्ञात बीमारियाँ:</translation>
+    </message>
+    <message>
+        <source>Pregnant now</source>
+        <translation>अभी गर्भवती है</translation>
+    </message>
+    <message>
+        <source>Pregnancy applies only to women aged {low} to {high}.</source>
+        <translation>गर्भावस्था केवल {low} से {high} वर्ष की महिलाओं के लिए है।</translation>
+    </message>
+    <message>
+        <source>Last period (LMP):</source>
+        <translation>अंतिम माहवारी (LMP):</translation>
+    </message>
+    <message>
+        <source>DD-MM-YYYY</source>
+        <translation>दिन-माह-वर्ष (DD-MM-YYYY)</translation>
+    </message>
+    <message>
+        <source>Allergies:</source>
+        <translation>एलर्जी:</translation>
+    </message>
+    <message>
+        <source>Medicines taken now:</source>
+        <translation>अभी ली जा रही दवाइयाँ:</translation>
+    </message>
+    <message>
+        <source>= {date}</source>
+        <translation>= {date}</translation>
+    </message>
+</context>
+<context>
+    <name>HomeScreen</name>
+    <message>
+        <source>Today&apos;s cases — {operator}</source>
+        <translation>आज के केस — {operator}</translation>
+    </message>
+    <message>
+        <source>Today&apos;s cases</source>
+        <translation>आज के केस</translation>
+    </message>
+    <message>
+        <source>New patient (Ctrl+N)</source>
+        <translation>नया मरीज़ (Ctrl+N)</translation>
+    </message>
+    <message>
+        <source>Find patient (Ctrl+F)</source>
+        <translation>मरीज़ खोजें (Ctrl+F)</translation>
+    </message>
+    <message>
+        <source>Resume intake (Ctrl+R)</source>
+        <translation>जानकारी भरना जारी रखें (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>Lock (Ctrl+L)</source>
+        <translation>लॉक करें (Ctrl+L)</translation>
+    </message>
+    <message>
+        <source>Unfinished intakes</source>
+        <translation>अधूरी जानकारियाँ</translation>
+    </message>
+    <message>
+        <source>Cases started today</source>
+        <translation>आज शुरू हुए केस</translation>
+    </message>
+    <message>
+        <source>Time</source>
+        <translation>समय</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>मरीज़</translation>
+    </message>
+    <message>
+        <source>Village</source>
+        <translation>गाँव</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>स्थिति</translation>
+    </message>
+    <message>
+        <source>The unfinished intake for {patient} was kept. Press Enter or Ctrl+R to resume it.</source>
+        <translation>{patient} की अधूरी जानकारी सुरक्षित है। जारी रखने के लिए Enter या Ctrl+R दबाएँ।</translation>
+    </message>
+    <message>
+        <source>No hub set up yet · {count} item(s) waiting to be sent</source>
+        <translation>हब अभी सेट नहीं है · {count} चीज़ें भेजने के लिए रुकी हैं</translation>
+    </message>
+    <message>
+        <source>{patient} — last saved {when}</source>
+        <translation>{patient} — आखिरी बार सहेजा {when}</translation>
+    </message>
+</context>
+<context>
+    <name>IntakePage</name>
+    <message>
+        <source>Something went wrong. What you typed is still on the screen.</source>
+        <translation>कुछ गड़बड़ हुई। आपने जो लिखा था वह स्क्रीन पर ही है।</translation>
+    </message>
+</context>
+<context>
+    <name>IntakeWizard</name>
+    <message>
+        <source>Back (Alt+←)</source>
+        <translation>पीछे (Alt+←)</translation>
+    </message>
+    <message>
+        <source>Next (Alt+→)</source>
+        <translation>आगे (Alt+→)</translation>
+    </message>
+    <message>
+        <source>Save and close</source>
+        <translation>सहेजें और बंद करें</translation>
+    </message>
+    <message>
+        <source>Intake — {patient}</source>
+        <translation>जानकारी — {patient}</translation>
+    </message>
+    <message>
+        <source>Intake</source>
+        <translation>जानकारी</translation>
+    </message>
+    <message>
+        <source>Sent for review: {name}</source>
+        <translation>समीक्षा के लिए भेजा गया: {name}</translation>
+    </message>
+    <message>
+        <source>Waiting for a doctor: {name}</source>
+        <translation>डॉक्टर की प्रतीक्षा: {name}</translation>
+    </message>
+</context>
+<context>
+    <name>LoginScreen</name>
+    <message>
+        <source>Locked</source>
+        <translation>लॉक है</translation>
+    </message>
+    <message>
+        <source>Log in</source>
+        <translation>लॉग इन</translation>
+    </message>
+    <message>
+        <source>Your work is kept. Type your PIN to go on.</source>
+        <translation>आपका काम सुरक्षित है। आगे बढ़ने के लिए अपना पिन लिखें।</translation>
+    </message>
+    <message>
+        <source>Works without internet.</source>
+        <translation>इंटरनेट के बिना भी काम करता है।</translation>
+    </message>
+    <message>
+        <source>Operator</source>
+        <translation>ऑपरेटर</translation>
+    </message>
+    <message>
+        <source>PIN</source>
+        <translation>पिन</translation>
+    </message>
+    <message>
+        <source>Language</source>
+        <translation>भाषा</translation>
+    </message>
+    <message>
+        <source>Larger text</source>
+        <translation>बड़े अक्षर</translation>
+    </message>
+    <message>
+        <source>Unlock (Enter)</source>
+        <translation>खोलें (Enter)</translation>
+    </message>
+    <message>
+        <source>Log in (Enter)</source>
+        <translation>लॉग इन (Enter)</translation>
+    </message>
+    <message>
+        <source>Log in as someone else</source>
+        <translation>किसी और के रूप में लॉग इन करें</translation>
+    </message>
+    <message>
+        <source>Type your PIN.</source>
+        <translation>अपना पिन लिखें।</translation>
+    </message>
+</context>
+<context>
+    <name>MainWindow</name>
+    <message>
+        <source>Spoke — teleconsultation</source>
+        <translation>स्पोक — टेलीकंसल्टेशन</translation>
+    </message>
+</context>
+<context>
+    <name>PatientPage</name>
+    <message>
+        <source>{years} years</source>
+        <translation>{years} वर्ष</translation>
+    </message>
+    <message>
+        <source>{years} years {months} months</source>
+        <translation>{years} वर्ष {months} महीने</translation>
+    </message>
+    <message>
+        <source>{months} months</source>
+        <translation>{months} महीने</translation>
+    </message>
+    <message>
+        <source>Not given</source>
+        <translation>नहीं बताया</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>उम्र</translation>
+    </message>
+    <message>
+        <source>ABHA</source>
+        <translation>आभा</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>मरीज़</translation>
+    </message>
+    <message>
+        <source>These details come from registration. To correct them, open the patient from Find patient.</source>
+        <translation>ये जानकारियाँ पंजीकरण से आई हैं। इन्हें ठीक करने के लिए ‘मरीज़ खोजें’ से मरीज़ खोलें।</translation>
+    </message>
+    <message>
+        <source>Opening the patient&apos;s details…</source>
+        <translation>मरीज़ की जानकारी खुल रही है…</translation>
+    </message>
+    <message>
+        <source>{label}:</source>
+        <translation>{label}:</translation>
+    </message>
+</context>
+<context>
+    <name>Refusal</name>
+    <message>
+        <source>{value} is not possible here: enter {low}–{high} {unit}</source>
+        <translation>{value} संभव नहीं है: {low}–{high} {unit} के बीच लिखें</translation>
+    </message>
+    <message>
+        <source>Systolic ({systolic}) must be higher than diastolic ({diastolic})</source>
+        <translation>ऊपर का बीपी ({systolic}) नीचे वाले ({diastolic}) से ज़्यादा होना चाहिए</translation>
+    </message>
+    <message>
+        <source>This case cannot go from “{from_state}” to “{to_state}”</source>
+        <translation>यह केस “{from_state}” से “{to_state}” में नहीं जा सकता</translation>
+    </message>
+    <message>
+        <source>This intake is finished and can no longer be changed</source>
+        <translation>यह जानकारी पूरी हो चुकी है, अब बदली नहीं जा सकती</translation>
+    </message>
+    <message>
+        <source>Not accepted</source>
+        <translation>स्वीकार नहीं</translation>
+    </message>
+    <message>
+        <source>Required</source>
+        <translation>ज़रूरी है</translation>
+    </message>
+    <message>
+        <source>Too short</source>
+        <translation>बहुत छोटा है</translation>
+    </message>
+    <message>
+        <source>Too long: at most {high} characters</source>
+        <translation>बहुत लंबा: अधिकतम {high} अक्षर</translation>
+    </message>
+    <message>
+        <source>Enter a number from {low} to {high}</source>
+        <translation>{low} से {high} के बीच संख्या लिखें</translation>
+    </message>
+    <message>
+        <source>Not in the right form</source>
+        <translation>सही रूप में नहीं है</translation>
+    </message>
+    <message>
+        <source>Cannot be in the future</source>
+        <translation>भविष्य की तिथि नहीं हो सकती</translation>
+    </message>
+    <message>
+        <source>A child under {high} needs a guardian&apos;s name</source>
+        <translation>{high} वर्ष से कम उम्र के बच्चे के लिए अभिभावक का नाम ज़रूरी है</translation>
+    </message>
+    <message>
+        <source>Choose from the list</source>
+        <translation>सूची में से चुनें</translation>
+    </message>
+    <message>
+        <source>The patient&apos;s consent is needed</source>
+        <translation>मरीज़ की सहमति ज़रूरी है</translation>
+    </message>
+    <message>
+        <source>Already in the list</source>
+        <translation>पहले से सूची में है</translation>
+    </message>
+    <message>
+        <source>Enter a 10-digit mobile number starting with 6, 7, 8 or 9</source>
+        <translation>6, 7, 8 या 9 से शुरू होने वाला 10 अंकों का मोबाइल नंबर लिखें</translation>
+    </message>
+    <message>
+        <source>An ABHA number has 14 digits</source>
+        <translation>आभा नंबर में 14 अंक होते हैं</translation>
+    </message>
+    <message>
+        <source>An ABHA address looks like name@abdm</source>
+        <translation>आभा पता name@abdm जैसा होता है</translation>
+    </message>
+    <message>
+        <source>Use letters only</source>
+        <translation>केवल अक्षर लिखें</translation>
+    </message>
+</context>
+<context>
+    <name>RegisterScreen</name>
+    <message>
+        <source>Register new patient</source>
+        <translation>नया मरीज़ दर्ज करें</translation>
+    </message>
+    <message>
+        <source>Age</source>
+        <translation>उम्र</translation>
+    </message>
+    <message>
+        <source>Or date of birth, if known</source>
+        <translation>या जन्म तिथि, अगर पता हो</translation>
+    </message>
+    <message>
+        <source>ABHA number or ABHA address</source>
+        <translation>आभा नंबर या आभा पता</translation>
+    </message>
+    <message>
+        <source>years</source>
+        <translation>वर्ष</translation>
+    </message>
+    <message>
+        <source>months (for a baby)</source>
+        <translation>महीने (शिशु के लिए)</translation>
+    </message>
+    <message>
+        <source>DD-MM-YYYY</source>
+        <translation>दिन-माह-वर्ष (DD-MM-YYYY)</translation>
+    </message>
+    <message>
+        <source>10 digits, e.g. 98765 43210</source>
+        <translation>10 अंक, जैसे 98765 43210</translation>
+    </message>
+    <message>
+        <source>14 digits, or name@abdm</source>
+        <translation>14 अंक, या name@abdm</translation>
+    </message>
+    <message>
+        <source>e.g. mother, father, grandmother</source>
+        <translation>जैसे माँ, पिता, दादी</translation>
+    </message>
+    <message>
+        <source>This patient may already be registered</source>
+        <translation>यह मरीज़ शायद पहले से दर्ज है</translation>
+    </message>
+    <message>
+        <source>Check with the patient. Open the existing record if it is the same person.</source>
+        <translation>मरीज़ से पूछकर जाँचें। अगर वही व्यक्ति है तो पुराना रिकॉर्ड खोलें।</translation>
+    </message>
+    <message>
+        <source>New patient — save anyway</source>
+        <translation>नया मरीज़ — फिर भी सहेजें</translation>
+    </message>
+    <message>
+        <source>Save (Ctrl+S)</source>
+        <translation>सहेजें (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>Back (Esc)</source>
+        <translation>वापस (Esc)</translation>
+    </message>
+    <message>
+        <source>Enter the age, or the date of birth</source>
+        <translation>उम्र या जन्म तिथि लिखें</translation>
+    </message>
+    <message>
+        <source>Same person — open this record</source>
+        <translation>वही व्यक्ति — यह रिकॉर्ड खोलें</translation>
+    </message>
+    <message>
+        <source>and {count} more</source>
+        <translation>और {count} अन्य</translation>
+    </message>
+    <message>
+        <source>Same mobile number</source>
+        <translation>एक ही मोबाइल नंबर</translation>
+    </message>
+    <message>
+        <source>Same ABHA number or address</source>
+        <translation>एक ही आभा नंबर या पता</translation>
+    </message>
+    <message>
+        <source>Similar name, age and village</source>
+        <translation>मिलता-जुलता नाम, उम्र और गाँव</translation>
+    </message>
+</context>
+<context>
+    <name>ReviewPage</name>
+    <message>
+        <source>Review</source>
+        <translation>जाँचें</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>मरीज़</translation>
+    </message>
+    <message>
+        <source>Vitals</source>
+        <translation>जाँच (वाइटल्स)</translation>
+    </message>
+    <message>
+        <source>Complaints</source>
+        <translation>शिकायतें</translation>
+    </message>
+    <message>
+        <source>History</source>
+        <translation>इतिहास</translation>
+    </message>
+    <message>
+        <source>Attachments</source>
+        <translation>संलग्न चीज़ें</translation>
+    </message>
+    <message>
+        <source>Edit</source>
+        <translation>बदलें</translation>
+    </message>
+    <message>
+        <source>Edit {section}</source>
+        <translation>{section} बदलें</translation>
+    </message>
+    <message>
+        <source>Consent and sending</source>
+        <translation>सहमति और भेजना</translation>
+    </message>
+    <message>
+        <source>Send to:</source>
+        <translation>किसे भेजें:</translation>
+    </message>
+    <message>
+        <source>Choose a specialty</source>
+        <translation>विशेषज्ञता चुनें</translation>
+    </message>
+    <message>
+        <source>The patient agrees to a teleconsultation</source>
+        <translation>मरीज़ टेलीकंसल्टेशन के लिए सहमत है</translation>
+    </message>
+    <message>
+        <source>Consult live</source>
+        <translation>अभी वीडियो परामर्श</translation>
+    </message>
+    <message>
+        <source>Send for review</source>
+        <translation>समीक्षा के लिए भेजें</translation>
+    </message>
+    <message>
+        <source>Join the queue for a video call with a doctor</source>
+        <translation>डॉक्टर से वीडियो कॉल की कतार में जुड़ें</translation>
+    </message>
+    <message>
+        <source>The doctor answers later; no call needed</source>
+        <translation>डॉक्टर बाद में जवाब देंगे; कॉल की ज़रूरत नहीं</translation>
+    </message>
+    <message>
+        <source>Nothing entered</source>
+        <translation>कुछ नहीं लिखा गया</translation>
+    </message>
+    <message>
+        <source>{label}: {value}</source>
+        <translation>{label}: {value}</translation>
+    </message>
+    <message>
+        <source>{count} attached</source>
+        <translation>{count} जुड़े हैं</translation>
+    </message>
+    <message>
+        <source>Nothing attached</source>
+        <translation>कुछ नहीं जुड़ा</translation>
+    </message>
+    <message>
+        <source>Not sent yet. Please correct:</source>
+        <translation>अभी भेजा नहीं गया। कृपया ठीक करें:</translation>
+    </message>
+    <message>
+        <source>{field}: {messages}</source>
+        <translation>{field}: {messages}</translation>
+    </message>
+    <message>
+        <source>Saving the case…</source>
+        <translation>केस सहेजा जा रहा है…</translation>
+    </message>
+    <message>
+        <source>Name of the accompanying adult (needed: the patient is a child):</source>
+        <translation>साथ आए वयस्क का नाम (ज़रूरी: मरीज़ बच्चा है):</translation>
+    </message>
+    <message>
+        <source>Name of the accompanying adult (if any):</source>
+        <translation>साथ आए वयस्क का नाम (अगर कोई हो):</translation>
+    </message>
+</context>
+<context>
+    <name>SaveStatus</name>
+    <message>
+        <source>Opening…</source>
+        <extracomment>What to save: (encounter_id, patient_id, state, page), read when the save starts.</extracomment>
+        <translation>खुल रहा है…</translation>
+    </message>
+    <message>
+        <source>Saving…</source>
+        <translation>सहेजा जा रहा है…</translation>
+    </message>
+    <message>
+        <source>Saved</source>
+        <translation>सहेजा गया</translation>
+    </message>
+    <message>
+        <source>Not saved: {reason}</source>
+        <translation>सहेजा नहीं गया: {reason}</translation>
+    </message>
+</context>
+<context>
+    <name>SetupScreen</name>
+    <message>
+        <source>Set up this computer</source>
+        <translation>इस कंप्यूटर को सेट करें</translation>
+    </message>
+    <message>
+        <source>This is done once. The patients&apos; records on this computer are encrypted; only the operators&apos; PINs and the recovery code can open them.</source>
+        <translation>यह एक ही बार होता है। इस कंप्यूटर पर मरीज़ों के रिकॉर्ड एन्क्रिप्टेड हैं; केवल ऑपरेटरों के पिन और रिकवरी कोड से ही खुलते हैं।</translation>
+    </message>
+    <message>
+        <source>Centre name</source>
+        <translation>केंद्र का नाम</translation>
+    </message>
+    <message>
+        <source>Centre code</source>
+        <translation>केंद्र का कोड</translation>
+    </message>
+    <message>
+        <source>Your name (first operator)</source>
+        <translation>आपका नाम (पहला ऑपरेटर)</translation>
+    </message>
+    <message>
+        <source>Choose a PIN ({digits} or more digits)</source>
+        <translation>पिन चुनें ({digits} या अधिक अंक)</translation>
+    </message>
+    <message>
+        <source>Type the PIN again</source>
+        <translation>पिन दोबारा लिखें</translation>
+    </message>
+    <message>
+        <source>Set up (Enter)</source>
+        <translation>सेट करें (Enter)</translation>
+    </message>
+    <message>
+        <source>Setting up the encrypted store. This takes a few seconds…</source>
+        <translation>एन्क्रिप्टेड भंडार तैयार हो रहा है। इसमें कुछ सेकंड लगते हैं…</translation>
+    </message>
+    <message>
+        <source>Recovery code</source>
+        <translation>रिकवरी कोड</translation>
+    </message>
+    <message>
+        <source>Write this code down now and give it to district IT. It is shown only once. It opens this computer&apos;s records if every operator forgets their PIN or is locked out.</source>
+        <translation>यह कोड अभी लिख लें और ज़िला आईटी को दें। यह केवल एक बार दिखाया जाता है। अगर सभी ऑपरेटर अपना पिन भूल जाएँ या बंद हो जाएँ, तो इसी से इस कंप्यूटर के रिकॉर्ड खुलते हैं।</translation>
+    </message>
+    <message>
+        <source>I have written the recovery code down</source>
+        <translation>मैंने रिकवरी कोड लिख लिया है</translation>
+    </message>
+    <message>
+        <source>Continue</source>
+        <translation>आगे बढ़ें</translation>
+    </message>
+    <message>
+        <source>Fill in every field.</source>
+        <translation>सभी खाने भरें।</translation>
+    </message>
+    <message>
+        <source>The PIN must be at least {digits} digits.</source>
+        <translation>पिन कम से कम {digits} अंकों का होना चाहिए।</translation>
+    </message>
+    <message>
+        <source>The two PINs are not the same.</source>
+        <translation>दोनों पिन एक जैसे नहीं हैं।</translation>
+    </message>
+</context>
+<context>
+    <name>Severity</name>
+    <message>
+        <source>Mild</source>
+        <translation>हल्का</translation>
+    </message>
+    <message>
+        <source>Moderate</source>
+        <translation>मध्यम</translation>
+    </message>
+    <message>
+        <source>Severe</source>
+        <translation>गंभीर</translation>
+    </message>
+</context>
+<context>
+    <name>Sex</name>
+    <message>
+        <source>Female</source>
+        <translation>महिला</translation>
+    </message>
+    <message>
+        <source>Male</source>
+        <translation>पुरुष</translation>
+    </message>
+    <message>
+        <source>Other</source>
+        <translation>अन्य</translation>
+    </message>
+</context>
+<context>
+    <name>Specialty</name>
+    <message>
+        <source>General Medicine</source>
+        <translation>सामान्य चिकित्सा</translation>
+    </message>
+    <message>
+        <source>Paediatrics</source>
+        <translation>बाल रोग</translation>
+    </message>
+    <message>
+        <source>Obstetrics &amp; Gynaecology</source>
+        <translation>प्रसूति एवं स्त्री रोग</translation>
+    </message>
+    <message>
+        <source>Dermatology</source>
+        <translation>त्वचा रोग</translation>
+    </message>
+    <message>
+        <source>ENT</source>
+        <translation>नाक, कान, गला</translation>
+    </message>
+    <message>
+        <source>Ophthalmology</source>
+        <translation>नेत्र रोग</translation>
+    </message>
+    <message>
+        <source>Psychiatry</source>
+        <translation>मनोरोग</translation>
+    </message>
+    <message>
+        <source>Orthopaedics</source>
+        <translation>हड्डी रोग</translation>
+    </message>
+    <message>
+        <source>Dental</source>
+        <translation>दंत रोग</translation>
+    </message>
+</context>
+<context>
+    <name>StepIndicator</name>
+    <message>
+        <source>{number} {step}</source>
+        <translation>{number} {step}</translation>
+    </message>
+    <message>
+        <source>Step {number} of {total}: {step}</source>
+        <translation>चरण {number} / {total}: {step}</translation>
+    </message>
+</context>
+<context>
+    <name>StoreError</name>
+    <message>
+        <source>The disk is almost full. Nothing was lost: what you typed is still here. Ask district IT to free space, then save again.</source>
+        <translation>डिस्क लगभग भर गई है। कुछ भी खोया नहीं: आपने जो लिखा वह यहीं है। ज़िला आईटी से जगह खाली करवाएँ, फिर दोबारा सहेजें।</translation>
+    </message>
+    <message>
+        <source>Wrong PIN. {tries_left} tries left.</source>
+        <translation>गलत पिन। {tries_left} कोशिशें बाकी हैं।</translation>
+    </message>
+    <message>
+        <source>The PIN must be at least {min_digits} digits.</source>
+        <translation>पिन कम से कम {min_digits} अंकों का होना चाहिए।</translation>
+    </message>
+    <message>
+        <source>Too many wrong PINs. Wait {retry_after_seconds} seconds and try again.</source>
+        <translation>बहुत बार गलत पिन। {retry_after_seconds} सेकंड रुककर फिर कोशिश करें।</translation>
+    </message>
+    <message>
+        <source>This operator is locked out after too many wrong PINs. District IT can reset the PIN with the recovery code.</source>
+        <translation>बहुत बार गलत पिन डालने से यह ऑपरेटर बंद हो गया है। ज़िला आईटी रिकवरी कोड से पिन बदल सकता है।</translation>
+    </message>
+    <message>
+        <source>There is no operator with that name.</source>
+        <translation>इस नाम का कोई ऑपरेटर नहीं है।</translation>
+    </message>
+    <message>
+        <source>There is already an operator with that name.</source>
+        <translation>इस नाम का ऑपरेटर पहले से है।</translation>
+    </message>
+    <message>
+        <source>This computer is already set up.</source>
+        <translation>यह कंप्यूटर पहले से सेट है।</translation>
+    </message>
+    <message>
+        <source>This data was saved by a newer version of Spoke. Ask district IT to update this computer.</source>
+        <translation>यह डेटा स्पोक के नए संस्करण से सहेजा गया था। ज़िला आईटी से इस कंप्यूटर को अपडेट करवाएँ।</translation>
+    </message>
+    <message>
+        <source>The data could not be opened. Ask district IT to run the checks.</source>
+        <translation>डेटा खुल नहीं सका। ज़िला आईटी से जाँच करवाएँ।</translation>
+    </message>
+    <message>
+        <source>The key file is damaged. Ask district IT to restore the latest backup.</source>
+        <translation>कुंजी फ़ाइल खराब है। ज़िला आईटी से पिछला बैकअप वापस लगवाएँ।</translation>
+    </message>
+    <message>
+        <source>A photo or recording is damaged and cannot be shown.</source>
+        <translation>एक फ़ोटो या रिकॉर्डिंग खराब है और दिखाई नहीं जा सकती।</translation>
+    </message>
+    <message>
+        <source>A photo or recording is missing.</source>
+        <translation>एक फ़ोटो या रिकॉर्डिंग नहीं मिल रही।</translation>
+    </message>
+    <message>
+        <source>That record was not found.</source>
+        <translation>वह रिकॉर्ड नहीं मिला।</translation>
+    </message>
+    <message>
+        <source>Something went wrong with the saved data ({code}).</source>
+        <translation>सहेजे गए डेटा में समस्या आई ({code})।</translation>
+    </message>
+</context>
+<context>
+    <name>Unit</name>
+    <message>
+        <source>mmHg</source>
+        <translation>mmHg</translation>
+    </message>
+    <message>
+        <source>/min</source>
+        <translation>/मिनट</translation>
+    </message>
+    <message>
+        <source>°C</source>
+        <translation>°C</translation>
+    </message>
+    <message>
+        <source>°F</source>
+        <translation>°F</translation>
+    </message>
+    <message>
+        <source>%</source>
+        <translation>%</translation>
+    </message>
+    <message>
+        <source>kg</source>
+        <translation>किग्रा</translation>
+    </message>
+    <message>
+        <source>cm</source>
+        <translation>सेमी</translation>
+    </message>
+    <message>
+        <source>kg/m²</source>
+        <translation>किग्रा/मी²</translation>
+    </message>
+    <message>
+        <source>mg/dL</source>
+        <translation>mg/dL</translation>
+    </message>
+    <message>
+        <source>g/dL</source>
+        <translation>g/dL</translation>
+    </message>
+</context>
+<context>
+    <name>Vital</name>
+    <message>
+        <source>BP systolic</source>
+        <translation>बीपी ऊपर का (सिस्टोलिक)</translation>
+    </message>
+    <message>
+        <source>BP diastolic</source>
+        <translation>बीपी नीचे का (डायस्टोलिक)</translation>
+    </message>
+    <message>
+        <source>Pulse</source>
+        <translation>नाड़ी</translation>
+    </message>
+    <message>
+        <source>Temperature</source>
+        <translation>तापमान</translation>
+    </message>
+    <message>
+        <source>SpO2</source>
+        <translation>ऑक्सीजन (SpO2)</translation>
+    </message>
+    <message>
+        <source>Breathing rate</source>
+        <translation>सांस की दर</translation>
+    </message>
+    <message>
+        <source>Weight</source>
+        <translation>वज़न</translation>
+    </message>
+    <message>
+        <source>Height</source>
+        <translation>लंबाई</translation>
+    </message>
+    <message>
+        <source>BMI</source>
+        <translation>बीएमआई</translation>
+    </message>
+    <message>
+        <source>Blood sugar (random)</source>
+        <translation>ब्लड शुगर (रैंडम)</translation>
+    </message>
+    <message>
+        <source>Haemoglobin</source>
+        <translation>हीमोग्लोबिन</translation>
+    </message>
+</context>
+<context>
+    <name>VitalsPage</name>
+    <message>
+        <source>{label}: {value} {unit}</source>
+        <extracomment>Every kind the operator types (BMI is derived), in reading order. The rows of the two columns; &quot;bp&quot; is systolic / diastolic side by side, &quot;bmi&quot; is computed.</extracomment>
+        <translation>{label}: {value} {unit}</translation>
+    </message>
+    <message>
+        <source>{text} — {flag}</source>
+        <translation>{text} — {flag}</translation>
+    </message>
+    <message>
+        <source>Blood pressure</source>
+        <translation>रक्तचाप (बीपी)</translation>
+    </message>
+    <message>
+        <source>{label}: {text}</source>
+        <translation>{label}: {text}</translation>
+    </message>
+    <message>
+        <source>Vitals</source>
+        <translation>जाँच (वाइटल्स)</translation>
+    </message>
+    <message>
+        <source>Type each reading you took; leave the others empty. Enter goes to the next one.</source>
+        <translation>जो जाँच की है उसका माप लिखें; बाकी खाली छोड़ें। Enter से अगले खाने पर जाएँ।</translation>
+    </message>
+    <message>
+        <source>{label}:</source>
+        <translation>{label}:</translation>
+    </message>
+    <message>
+        <source>Temperature in degrees Celsius</source>
+        <translation>तापमान डिग्री सेल्सियस में</translation>
+    </message>
+    <message>
+        <source>Temperature in degrees Fahrenheit</source>
+        <translation>तापमान डिग्री फ़ारेनहाइट में</translation>
+    </message>
+    <message>
+        <source>{value} {unit}</source>
+        <translation>{value} {unit}</translation>
+    </message>
+    <message>
+        <source>— (from weight and height)</source>
+        <translation>— (वज़न और लंबाई से)</translation>
+    </message>
+</context>
+</TS>

@@ -1,0 +1,1 @@
+"""The intake wizard: one module per page, ``wizard.IntakeWizard`` ties them together."""

@@ -1,0 +1,153 @@
+"""The window: one stack of screens, navigation between them, and the idle auto-lock."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
+
+from spoke_client.ui.common import LARGE_TEXT, STYLE, AppContext, EventFilterFn, Screen
+from spoke_client.ui.find_patient import FindPatientScreen
+from spoke_client.ui.home import HomeScreen
+from spoke_client.ui.i18n import Languages
+from spoke_client.ui.intake.wizard import IntakeWizard
+from spoke_client.ui.login import LoginScreen
+from spoke_client.ui.register import RegisterScreen
+from spoke_client.ui.setup import SetupScreen
+
+DEFAULT_IDLE_MINUTES = 5
+_USER_INPUT = {
+    QEvent.Type.KeyPress,
+    QEvent.Type.MouseButtonPress,
+    QEvent.Type.MouseMove,
+    QEvent.Type.Wheel,
+}
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, ctx: AppContext, languages: Languages) -> None:
+        super().__init__()
+        self.ctx = ctx
+        ctx.go = self.go
+        self.languages = languages
+        self.stack = QStackedWidget()
+        self.setCentralWidget(self.stack)
+        self.screens: dict[str, Screen] = {}
+        for cls in (
+            SetupScreen,
+            LoginScreen,
+            HomeScreen,
+            FindPatientScreen,
+            RegisterScreen,
+            IntakeWizard,
+        ):
+            screen = cls(ctx)
+            self.screens[screen.name] = screen
+            self.stack.addWidget(screen)
+        self.login: LoginScreen = self.screens["login"]  # type: ignore[assignment]
+        self.login.unlocked.connect(self._unlocked)
+        self.login.language_chosen.connect(self.set_language)
+        self.login.large_text_chosen.connect(self.set_large_text)
+        self._before_lock: Screen | None = None
+
+        self.idle = QTimer(self)
+        self.idle.setSingleShot(True)
+        self.idle.timeout.connect(self._idle_timeout)
+        self._input_filter = EventFilterFn(self._on_any_event, self)
+        QApplication.instance().installEventFilter(self._input_filter)
+        self.setWindowTitle(self.tr("Spoke — teleconsultation"))
+        self.apply_style()
+
+    # ---- start-up ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Read this desktop's settings, then show setup (first run) or login."""
+        host = self.ctx.bridge.host
+        self.ctx.bridge.call(host.load_ui_settings(), self._got_settings)
+
+    def _got_settings(self, settings: dict[str, Any]) -> None:
+        self.ctx.settings.update(settings)
+        self.set_language(settings.get("language", "en"), save=False)
+        self.set_large_text(bool(settings.get("large_text", False)), save=False)
+        self.login.set_choices(self.languages.current, bool(settings.get("large_text", False)))
+        self.ctx.bridge.call(self.ctx.bridge.host.store_exists(), self._got_store_exists)
+
+    def _got_store_exists(self, exists: bool) -> None:
+        self.go("login" if exists else "setup")
+
+    # ---- navigation -------------------------------------------------------------------------
+    def go(self, name: str, **params: Any) -> None:
+        if name == "lock":
+            operator = self.ctx.bridge.host.operator
+            if operator is None:
+                return
+            current = self.stack.currentWidget()
+            if current is not self.login:
+                self._before_lock = current
+            self.login.on_show(locked_operator=operator)
+            self.stack.setCurrentWidget(self.login)
+            return
+        screen = self.screens[name]
+        screen.on_show(**params)
+        self.stack.setCurrentWidget(screen)
+        self._restart_idle()
+
+    def current_screen(self) -> Screen:
+        return self.stack.currentWidget()  # type: ignore[return-value]
+
+    @property
+    def locked(self) -> bool:
+        return self.stack.currentWidget() is self.login and self.login.locked_mode
+
+    def _unlocked(self, operator: str) -> None:
+        if self.login.locked_mode and self._before_lock is not None:
+            back, self._before_lock = self._before_lock, None
+            self.stack.setCurrentWidget(back)  # exactly as it was: no reload, nothing lost
+            self.login.locked_mode = False
+            self._restart_idle()
+            return
+        self.ctx.settings["last_operator"] = operator
+        self.save_settings()
+        self.go("home", operator=operator, after_login=True)
+
+    # ---- auto-lock --------------------------------------------------------------------------
+    def idle_minutes(self) -> float:
+        return float(self.ctx.settings.get("idle_minutes", DEFAULT_IDLE_MINUTES))
+
+    def _restart_idle(self) -> None:
+        self.idle.start(int(self.idle_minutes() * 60_000))
+
+    def _on_any_event(self, _watched: QObject, event: QEvent) -> bool:
+        if event.type() in _USER_INPUT and self.idle.isActive():
+            self._restart_idle()
+        return False
+
+    def _idle_timeout(self) -> None:
+        if self.ctx.bridge.host.engine is not None and not self.locked:
+            self.go("lock")
+
+    # ---- language and text size -------------------------------------------------------------
+    def set_language(self, code: str, save: bool = True) -> None:
+        self.languages.switch(code)
+        self.ctx.settings["language"] = self.languages.current
+        self.setWindowTitle(self.tr("Spoke — teleconsultation"))
+        if save:
+            self.save_settings()
+
+    def set_large_text(self, large: bool, save: bool = True) -> None:
+        self.ctx.settings["large_text"] = large
+        self.apply_style()
+        if save:
+            self.save_settings()
+
+    def apply_style(self) -> None:
+        large = bool(self.ctx.settings.get("large_text"))
+        QApplication.instance().setStyleSheet(STYLE + (LARGE_TEXT if large else ""))
+
+    def save_settings(self) -> None:
+        host = self.ctx.bridge.host
+        self.ctx.bridge.call(host.save_ui_settings(dict(self.ctx.settings)))
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        QApplication.instance().removeEventFilter(self._input_filter)
+        super().closeEvent(event)

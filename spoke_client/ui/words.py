@@ -1,0 +1,344 @@
+"""Words for the lower layers' codes, through Qt's translation (``tr``) so that every
+language covers every message. Nothing below ``ui/`` makes sentences.
+
+Functions here are called at display time (never cached at import), so a language switch
+takes effect on the next retranslate.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtCore import QCoreApplication
+
+from spoke_client.domain.encounter import CaseState, EncounterLocked, IllegalMove, Specialty
+from spoke_client.domain.refusals import DomainRefused, FieldRefused
+from spoke_client.domain.vitals import (
+    BloodPressureRefused,
+    FlagLevel,
+    VitalFlag,
+    VitalKind,
+    VitalRefused,
+)
+from spoke_client.engine.errors import StoreError
+
+translate = QCoreApplication.translate
+
+
+def case_state(state: CaseState) -> str:
+    return {
+        CaseState.DRAFT: translate("CaseState", "Intake not finished"),
+        CaseState.READY: translate("CaseState", "Ready to send"),
+        CaseState.WAITING_FOR_DOCTOR: translate("CaseState", "Waiting for a doctor"),
+        CaseState.SENT_FOR_REVIEW: translate("CaseState", "Sent for review"),
+        CaseState.IN_CONSULT: translate("CaseState", "With the doctor"),
+        CaseState.AWAITING_PRESCRIPTION: translate("CaseState", "Waiting for the prescription"),
+        CaseState.QUESTION_FROM_DOCTOR: translate("CaseState", "Doctor asked a question"),
+        CaseState.PRESCRIBED: translate("CaseState", "Prescription ready"),
+        CaseState.CLOSED: translate("CaseState", "Closed"),
+        CaseState.CANCELLED: translate("CaseState", "Cancelled"),
+    }[CaseState(state)]
+
+
+def specialty(value: Specialty | str) -> str:
+    return {
+        Specialty.GENERAL_MEDICINE: translate("Specialty", "General Medicine"),
+        Specialty.PAEDIATRICS: translate("Specialty", "Paediatrics"),
+        Specialty.OBSTETRICS_GYNAECOLOGY: translate("Specialty", "Obstetrics & Gynaecology"),
+        Specialty.DERMATOLOGY: translate("Specialty", "Dermatology"),
+        Specialty.ENT: translate("Specialty", "ENT"),
+        Specialty.OPHTHALMOLOGY: translate("Specialty", "Ophthalmology"),
+        Specialty.PSYCHIATRY: translate("Specialty", "Psychiatry"),
+        Specialty.ORTHOPAEDICS: translate("Specialty", "Orthopaedics"),
+        Specialty.DENTAL: translate("Specialty", "Dental"),
+    }[Specialty(value)]
+
+
+def vital_label(kind: VitalKind | str) -> str:
+    return {
+        VitalKind.SYSTOLIC: translate("Vital", "BP systolic"),
+        VitalKind.DIASTOLIC: translate("Vital", "BP diastolic"),
+        VitalKind.PULSE: translate("Vital", "Pulse"),
+        VitalKind.TEMPERATURE: translate("Vital", "Temperature"),
+        VitalKind.SPO2: translate("Vital", "SpO2"),
+        VitalKind.RESP_RATE: translate("Vital", "Breathing rate"),
+        VitalKind.WEIGHT: translate("Vital", "Weight"),
+        VitalKind.HEIGHT: translate("Vital", "Height"),
+        VitalKind.BMI: translate("Vital", "BMI"),
+        VitalKind.GLUCOSE: translate("Vital", "Blood sugar (random)"),
+        VitalKind.HAEMOGLOBIN: translate("Vital", "Haemoglobin"),
+    }[VitalKind(kind)]
+
+
+def unit(symbol: str) -> str:
+    return {
+        "mmHg": translate("Unit", "mmHg"),
+        "/min": translate("Unit", "/min"),
+        "°C": translate("Unit", "°C"),
+        "°F": translate("Unit", "°F"),
+        "%": translate("Unit", "%"),
+        "kg": translate("Unit", "kg"),
+        "cm": translate("Unit", "cm"),
+        "kg/m²": translate("Unit", "kg/m²"),
+        "mg/dL": translate("Unit", "mg/dL"),
+        "g/dL": translate("Unit", "g/dL"),
+    }.get(symbol, symbol)
+
+
+def flag(f: VitalFlag) -> str:
+    level = {
+        FlagLevel.LOW: translate("Flag", "Low"),
+        FlagLevel.HIGH: translate("Flag", "High"),
+        FlagLevel.CRITICAL_LOW: translate("Flag", "Very low: needs attention now"),
+        FlagLevel.CRITICAL_HIGH: translate("Flag", "Very high: needs attention now"),
+    }[FlagLevel(f.level)]
+    return translate("Flag", "{level} (normal {low}–{high} {unit})").format(
+        level=level, low=_num(f.ref_low), high=_num(f.ref_high), unit=unit(f.unit)
+    )
+
+
+def field_label(field: str) -> str:
+    labels = {
+        "name": translate("Field", "Name"),
+        "sex": translate("Field", "Sex"),
+        "birth_date": translate("Field", "Date of birth"),
+        "age_years": translate("Field", "Age (years)"),
+        "age_months": translate("Field", "Age (months)"),
+        "age_stated_on": translate("Field", "Age stated on"),
+        "mobile": translate("Field", "Mobile number"),
+        "abha_number": translate("Field", "ABHA number"),
+        "abha_address": translate("Field", "ABHA address"),
+        "village": translate("Field", "Village"),
+        "address": translate("Field", "Address"),
+        "guardian_name": translate("Field", "Guardian's name"),
+        "guardian_relation": translate("Field", "Guardian is the patient's"),
+        "complaints": translate("Field", "Complaints"),
+        "duration_days": translate("Field", "Duration (days)"),
+        "severity": translate("Field", "Severity"),
+        "note": translate("Field", "Note"),
+        "lmp": translate("Field", "Last menstrual period"),
+        "allergies": translate("Field", "Allergies"),
+        "medicines": translate("Field", "Current medicines"),
+        "conditions": translate("Field", "Known conditions"),
+        "consent": translate("Field", "Consent"),
+        "accompanying_adult": translate("Field", "Accompanying adult"),
+        "specialty": translate("Field", "Specialty"),
+        "vitals": translate("Field", "Vitals"),
+        "cancel_reason": translate("Field", "Reason"),
+        "code": translate("Field", "Complaint"),
+    }
+    if field in {k.value for k in VitalKind}:
+        return vital_label(field)
+    return labels.get(field, field)
+
+
+def refusal(r: object) -> str:
+    """One refusal in words (the field's name is shown by the form next to it)."""
+    if isinstance(r, VitalRefused):
+        return translate(
+            "Refusal", "{value} is not possible here: enter {low}–{high} {unit}"
+        ).format(value=_num(r.value), low=_num(r.low), high=_num(r.high), unit=unit(r.unit))
+    if isinstance(r, BloodPressureRefused):
+        return translate(
+            "Refusal", "Systolic ({systolic}) must be higher than diastolic ({diastolic})"
+        ).format(systolic=_num(r.systolic), diastolic=_num(r.diastolic))
+    if isinstance(r, IllegalMove):
+        return translate(
+            "Refusal", "This case cannot go from “{from_state}” to “{to_state}”"
+        ).format(from_state=case_state(r.from_state), to_state=case_state(r.to_state))
+    if isinstance(r, EncounterLocked):
+        return translate("Refusal", "This intake is finished and can no longer be changed")
+    if isinstance(r, FieldRefused):
+        return field_reason(r)
+    return translate("Refusal", "Not accepted")
+
+
+def field_reason(r: FieldRefused) -> str:
+    reasons = {
+        "required": translate("Refusal", "Required"),
+        "too-short": translate("Refusal", "Too short"),
+        "too-long": translate("Refusal", "Too long: at most {high} characters"),
+        "out-of-range": translate("Refusal", "Enter a number from {low} to {high}"),
+        "bad-format": translate("Refusal", "Not in the right form"),
+        "in-future": translate("Refusal", "Cannot be in the future"),
+        "guardian-required": translate("Refusal", "A child under {high} needs a guardian's name"),
+        "unknown-code": translate("Refusal", "Choose from the list"),
+        "not-given": translate("Refusal", "The patient's consent is needed"),
+        "duplicate": translate("Refusal", "Already in the list"),
+    }
+    special = {
+        ("mobile", "bad-format"): translate(
+            "Refusal", "Enter a 10-digit mobile number starting with 6, 7, 8 or 9"
+        ),
+        ("abha_number", "bad-format"): translate("Refusal", "An ABHA number has 14 digits"),
+        ("abha_address", "bad-format"): translate(
+            "Refusal", "An ABHA address looks like name@abdm"
+        ),
+        ("name", "bad-format"): translate("Refusal", "Use letters only"),
+    }
+    text = special.get((r.field, r.reason)) or reasons.get(
+        r.reason, translate("Refusal", "Not accepted")
+    )
+    return text.format(low=_num(r.low), high=_num(r.high), value="")
+
+
+def refusals_by_field(error: DomainRefused) -> dict[str, list[str]]:
+    """Messages grouped by the field they belong to ("" for the whole form)."""
+    out: dict[str, list[str]] = {}
+    for r in error.refusals:
+        if isinstance(r, BloodPressureRefused):
+            key = VitalKind.SYSTOLIC.value
+        else:
+            key = str(getattr(r, "field", "") or "")
+        out.setdefault(key, []).append(refusal(r))
+    return out
+
+
+def store_error(e: StoreError) -> str:
+    p = e.params
+    texts = {
+        "disk-full": translate(
+            "StoreError",
+            "The disk is almost full. Nothing was lost: what you typed is still here. Ask district IT to free space, then save again.",
+        ),
+        "wrong-pin": translate("StoreError", "Wrong PIN. {tries_left} tries left."),
+        "pin-too-short": translate("StoreError", "The PIN must be at least {min_digits} digits."),
+        "pin-backoff": translate(
+            "StoreError", "Too many wrong PINs. Wait {retry_after_seconds} seconds and try again."
+        ),
+        "operator-locked": translate(
+            "StoreError",
+            "This operator is locked out after too many wrong PINs. District IT can reset the PIN with the recovery code.",
+        ),
+        "unknown-operator": translate("StoreError", "There is no operator with that name."),
+        "operator-exists": translate("StoreError", "There is already an operator with that name."),
+        "store-exists": translate("StoreError", "This computer is already set up."),
+        "store-newer-than-app": translate(
+            "StoreError",
+            "This data was saved by a newer version of Spoke. Ask district IT to update this computer.",
+        ),
+        "store-unreadable": translate(
+            "StoreError", "The data could not be opened. Ask district IT to run the checks."
+        ),
+        "keyslot-file-corrupt": translate(
+            "StoreError", "The key file is damaged. Ask district IT to restore the latest backup."
+        ),
+        "media-corrupt": translate(
+            "StoreError", "A photo or recording is damaged and cannot be shown."
+        ),
+        "media-missing": translate("StoreError", "A photo or recording is missing."),
+        "not-found": translate("StoreError", "That record was not found."),
+    }
+    text = texts.get(
+        e.code, translate("StoreError", "Something went wrong with the saved data ({code}).")
+    )
+    try:
+        return text.format(code=e.code, **p)
+    except (KeyError, IndexError):
+        return text
+
+
+def complaint_name(code: str) -> str:
+    return complaint_names().get(code, code)
+
+
+def complaint_names() -> dict[str, str]:
+    return {
+        "FEVER": translate("Complaint", "Fever"),
+        "FATIGUE": translate("Complaint", "Tiredness / fatigue"),
+        "WEIGHT_LOSS": translate("Complaint", "Weight loss"),
+        "LOSS_OF_APPETITE": translate("Complaint", "Loss of appetite"),
+        "SWELLING_OF_FEET": translate("Complaint", "Swelling of feet"),
+        "LUMP_SWELLING": translate("Complaint", "Lump or swelling"),
+        "JAUNDICE": translate("Complaint", "Yellow eyes / jaundice"),
+        "COUGH": translate("Complaint", "Cough"),
+        "COLD_RUNNY_NOSE": translate("Complaint", "Cold / runny nose"),
+        "BREATHLESSNESS": translate("Complaint", "Breathlessness"),
+        "WHEEZING": translate("Complaint", "Wheezing"),
+        "BLOOD_IN_SPUTUM": translate("Complaint", "Blood in sputum"),
+        "CHEST_PAIN": translate("Complaint", "Chest pain"),
+        "PALPITATIONS": translate("Complaint", "Palpitations"),
+        "ABDOMINAL_PAIN": translate("Complaint", "Abdominal pain"),
+        "DIARRHOEA": translate("Complaint", "Loose motions / diarrhoea"),
+        "VOMITING": translate("Complaint", "Vomiting"),
+        "ACIDITY": translate("Complaint", "Acidity / heartburn"),
+        "CONSTIPATION": translate("Complaint", "Constipation"),
+        "BLOOD_IN_STOOL": translate("Complaint", "Blood in stool"),
+        "HEADACHE": translate("Complaint", "Headache"),
+        "DIZZINESS": translate("Complaint", "Dizziness"),
+        "SEIZURE": translate("Complaint", "Fits / seizure"),
+        "LIMB_WEAKNESS": translate("Complaint", "Weakness of limbs"),
+        "NUMBNESS_TINGLING": translate("Complaint", "Numbness / tingling"),
+        "JOINT_PAIN": translate("Complaint", "Joint pain"),
+        "BACK_PAIN": translate("Complaint", "Back pain"),
+        "SKIN_RASH": translate("Complaint", "Skin rash"),
+        "ITCHING": translate("Complaint", "Itching"),
+        "SKIN_PATCH_NUMB": translate("Complaint", "Pale or numb skin patch"),
+        "WOUND_ULCER": translate("Complaint", "Wound / ulcer"),
+        "BURN": translate("Complaint", "Burn"),
+        "INJURY_FALL": translate("Complaint", "Injury / fall"),
+        "DOG_BITE": translate("Complaint", "Dog / animal bite"),
+        "SNAKE_BITE": translate("Complaint", "Snake bite"),
+        "SCORPION_STING": translate("Complaint", "Scorpion sting"),
+        "EYE_REDNESS": translate("Complaint", "Red eye"),
+        "BLURRED_VISION": translate("Complaint", "Blurred / reduced vision"),
+        "EAR_DISCHARGE": translate("Complaint", "Ear discharge"),
+        "EAR_PAIN": translate("Complaint", "Ear pain"),
+        "HEARING_LOSS": translate("Complaint", "Hearing loss"),
+        "SORE_THROAT": translate("Complaint", "Sore throat"),
+        "TOOTHACHE": translate("Complaint", "Toothache"),
+        "MOUTH_ULCER_PATCH": translate("Complaint", "Mouth ulcer or white/red patch"),
+        "PAINFUL_URINATION": translate("Complaint", "Pain / burning on urination"),
+        "WHITE_DISCHARGE": translate("Complaint", "White discharge"),
+        "MISSED_PERIOD": translate("Complaint", "Missed period"),
+        "HEAVY_PERIODS": translate("Complaint", "Heavy menstrual bleeding"),
+        "PAINFUL_PERIODS": translate("Complaint", "Painful periods"),
+        "BREAST_LUMP": translate("Complaint", "Breast lump"),
+        "BLEEDING_IN_PREGNANCY": translate("Complaint", "Bleeding in pregnancy"),
+        "ANTENATAL_CHECKUP": translate("Complaint", "Antenatal check-up"),
+        "POSTNATAL_CHECKUP": translate("Complaint", "Postnatal check-up"),
+        "POOR_FEEDING_CHILD": translate("Complaint", "Poor feeding in child"),
+        "FAST_BREATHING_CHILD": translate("Complaint", "Fast breathing in child"),
+        "POOR_GROWTH_CHILD": translate("Complaint", "Poor weight gain in child"),
+        "LOW_MOOD_ANXIETY": translate("Complaint", "Anxiety / low mood"),
+        "SLEEPLESSNESS": translate("Complaint", "Sleeplessness"),
+        "ALCOHOL_TOBACCO": translate("Complaint", "Alcohol or tobacco use"),
+        "DIABETES_FOLLOW_UP": translate("Complaint", "High blood sugar follow-up"),
+        "HYPERTENSION_FOLLOW_UP": translate("Complaint", "High BP follow-up"),
+        "TB_FOLLOW_UP": translate("Complaint", "TB follow-up"),
+        "OTHER": translate("Complaint", "Other (describe)"),
+    }
+
+
+def condition_name(code: str) -> str:
+    return {
+        "diabetes": translate("Condition", "Diabetes"),
+        "hypertension": translate("Condition", "High blood pressure"),
+        "tb": translate("Condition", "Tuberculosis (TB)"),
+        "asthma": translate("Condition", "Asthma"),
+        "heart_disease": translate("Condition", "Heart disease"),
+        "epilepsy": translate("Condition", "Epilepsy"),
+        "hiv": translate("Condition", "HIV"),
+        "ckd": translate("Condition", "Kidney disease"),
+        "other": translate("Condition", "Other"),
+    }.get(code, code)
+
+
+def severity_name(code: str) -> str:
+    return {
+        "mild": translate("Severity", "Mild"),
+        "moderate": translate("Severity", "Moderate"),
+        "severe": translate("Severity", "Severe"),
+    }.get(code, code)
+
+
+def sex_name(code: str) -> str:
+    return {
+        "female": translate("Sex", "Female"),
+        "male": translate("Sex", "Male"),
+        "other": translate("Sex", "Other"),
+    }.get(code, code)
+
+
+def _num(value: object) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return "" if value is None else str(value)
