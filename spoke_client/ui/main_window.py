@@ -34,6 +34,9 @@ class MainWindow(QMainWindow):
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
         self.screens: dict[str, Screen] = {}
+        starting = Screen(ctx)  # blank until the settings and the store are looked at
+        starting.name = "starting"
+        self.stack.addWidget(starting)
         for cls in (
             SetupScreen,
             LoginScreen,
