@@ -32,6 +32,28 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 PIN = "246810"
 
+# The app, started the same way as the bare window: a -c script, nothing else imported.
+APP = """
+import sys
+from pathlib import Path
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from spoke_client.app import build
+app = QApplication(sys.argv)
+window, host = build(Path(sys.argv[1]), app)
+window.start()
+window.show()
+def poll():
+    if window.current_screen().name == "login" and window.login.operator.count():
+        rss = [l for l in open("/proc/self/status") if l.startswith("VmRSS:")][0].split()[1]
+        sys.stdout.write(f"SHOWN {int(rss) / 1024:.1f}\\n"); sys.stdout.flush(); app.quit()
+    else:
+        QTimer.singleShot(1, poll)
+QTimer.singleShot(0, poll)
+app.exec()
+host.stop()
+"""
+
 BARE = """
 import sys, time
 from PySide6.QtCore import QTimer
@@ -45,39 +67,6 @@ def shown():
 QTimer.singleShot(0, shown)
 app.exec()
 """
-
-
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def child_login(data_dir: str) -> int:
-    """Start the real app on ``data_dir`` and report when the login screen is shown."""
-    from PySide6.QtCore import QTimer
-    from PySide6.QtWidgets import QApplication
-
-    from spoke_client.app import build
-
-    app = QApplication(sys.argv[:1])
-    window, host = build(Path(data_dir), app)
-    window.start()
-    window.show()
-
-    def poll() -> None:
-        if window.current_screen().name == "login" and window.login.operator.count():
-            sys.stdout.write(f"SHOWN {rss_mb():.1f}\n")
-            sys.stdout.flush()
-            app.quit()
-        else:
-            QTimer.singleShot(1, poll)
-
-    QTimer.singleShot(0, poll)
-    app.exec()
-    host.stop()
-    return 0
 
 
 def time_to_shown(cmd: list[str]) -> tuple[float, str]:
@@ -186,10 +175,7 @@ def main() -> int:
     parser.add_argument("--patients", type=int, default=10_000)
     parser.add_argument("--drafts", type=int, default=1_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--child-login")
     args = parser.parse_args()
-    if args.child_login:
-        return child_login(args.child_login)
 
     with tempfile.TemporaryDirectory() as tmp:
         sys.stdout.write(f"making a store with {args.patients} patients…\n")
@@ -203,9 +189,7 @@ def main() -> int:
         bare_times, app_times, rss = [], [], []
         for _ in range(args.runs):
             bare_times.append(time_to_shown([sys.executable, "-c", BARE])[0])
-            took, line = time_to_shown(
-                [sys.executable, str(Path(__file__).resolve()), "--child-login", str(data_dir)]
-            )
+            took, line = time_to_shown([sys.executable, "-c", APP, str(data_dir)])
             app_times.append(took)
             rss.append(float(line.split()[1]))
     bare, login = statistics.median(bare_times), statistics.median(app_times)

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtWidgets import QApplication
 
 from spoke_client.engine.host import EngineHost
-from spoke_client.store.store import StorePaths
+from spoke_client.store.paths import StorePaths
 from spoke_client.store.timestamps import utc_now
 from spoke_client.ui.bridge import Bridge
 from spoke_client.ui.common import AppContext

@@ -660,7 +660,7 @@
     </message>
     <message>
         <source>DD-MM-YYYY</source>
-        <translation>दिन-माह-वर्ष (DD-MM-YYYY)</translation>
+        <translation>दिन-माह-वर्ष</translation>
     </message>
     <message>
         <source>Allergies:</source>
@@ -984,7 +984,7 @@
     </message>
     <message>
         <source>DD-MM-YYYY</source>
-        <translation>दिन-माह-वर्ष (DD-MM-YYYY)</translation>
+        <translation>दिन-माह-वर्ष</translation>
     </message>
     <message>
         <source>10 digits, e.g. 98765 43210</source>
@@ -1047,7 +1047,7 @@
     <name>ReviewPage</name>
     <message>
         <source>Review</source>
-        <translation>जाँचें</translation>
+        <translation>समीक्षा</translation>
     </message>
     <message>
         <source>Patient</source>

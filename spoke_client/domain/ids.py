@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from uuid6 import uuid7
-
 
 def new_id() -> str:
     """A fresh UUIDv7 in canonical form (lowercase, hyphenated, 36 characters)."""
+    from uuid6 import uuid7  # imported on first use: it costs start-up time (app launch)
+
     return str(uuid7())
 
 

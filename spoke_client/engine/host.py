@@ -15,13 +15,16 @@ import os
 from collections.abc import Callable
 from datetime import datetime, tzinfo
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from spoke_client.engine.loop import EngineThread
-from spoke_client.engine.usecases import Engine
 from spoke_client.store.keyvault import MIN_PIN_DIGITS, KdfParams, KeyVault
-from spoke_client.store.store import Store, StorePaths
-from spoke_client.store.worker import StoreWorker
+from spoke_client.store.paths import StorePaths
+
+if TYPE_CHECKING:  # loaded at login, off the GUI thread: the login screen comes up sooner
+    from spoke_client.engine.usecases import Engine
+    from spoke_client.store.store import Store
+    from spoke_client.store.worker import StoreWorker
 
 __all__ = ["MIN_PIN_DIGITS", "EngineHost"]
 
@@ -78,6 +81,20 @@ class EngineHost:
         return self.paths.root / "ui-settings.json"
 
     # ---- before login -----------------------------------------------------------------------
+    async def startup(self) -> dict[str, Any]:
+        """What the first screen needs, in one trip: settings, whether a store exists, and
+        the operators (for the login screen)."""
+
+        def read() -> dict[str, Any]:
+            exists = self.paths.exists()
+            return {
+                "exists": exists,
+                "operators": KeyVault(self.paths.keyslots).operators() if exists else [],
+            }
+
+        settings = await self.load_ui_settings()
+        return {"settings": settings, **await self._off_loop(read)}
+
     async def store_exists(self) -> bool:
         return await self._off_loop(self.paths.exists)
 
@@ -87,6 +104,8 @@ class EngineHost:
     async def set_up(self, facility_code: str, facility_name: str, operator: str, pin: str) -> str:
         """Create the store and open it for the first operator. Returns the recovery code."""
         code: list[str] = []
+
+        from spoke_client.store.store import Store
 
         def create() -> Store:
             store, recovery = Store.create(
@@ -105,6 +124,8 @@ class EngineHost:
         return code[0]
 
     async def unlock(self, operator: str, pin: str) -> Engine:
+        from spoke_client.store.store import Store
+
         return await self._start_worker(
             lambda: Store.open(self.paths, operator=operator, pin=pin, clock=self.clock), operator
         )
@@ -112,6 +133,9 @@ class EngineHost:
     async def _start_worker(self, opener: Callable[[], Store], operator: str) -> Engine:
         if self._worker is not None:
             raise RuntimeError("already unlocked")
+        from spoke_client.engine.usecases import Engine
+        from spoke_client.store.worker import StoreWorker
+
         worker = StoreWorker(opener)
         await self._off_loop(worker.start)  # raises WrongPin & co. from the worker thread
         self._worker = worker

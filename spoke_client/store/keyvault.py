@@ -26,10 +26,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from argon2.low_level import Type, hash_secret_raw
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-
 from spoke_client.store.errors import (
     KeySlotFileCorrupt,
     OperatorExists,
@@ -85,6 +81,10 @@ class KdfParams:
 
 
 def _derive(secret: bytes, salt: bytes, kdf: KdfParams) -> bytes:
+    # argon2 and cryptography load on first use, so the login screen (which only lists the
+    # operators from this file) comes up without them.
+    from argon2.low_level import Type, hash_secret_raw
+
     return hash_secret_raw(
         secret,
         salt,
@@ -202,12 +202,17 @@ class KeyVault:
     def _seal(self, db_key: bytes, slot: str, secret: str) -> _Slot:
         salt = os.urandom(16)
         nonce = os.urandom(12)
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         wrapping = _derive(secret.encode("utf-8"), salt, self.kdf)
         wrapped = AESGCM(wrapping).encrypt(nonce, db_key, _aad(slot))
         return _Slot(_b64(salt), _b64(nonce), _b64(wrapped), created_at=self._now_iso())
 
     def _open_slot(self, slot: str, secret: str) -> bytes | None:
         raw = self._data["slots"][_slot_name(slot) if slot != RECOVERY_SLOT else slot]
+        from cryptography.exceptions import InvalidTag
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
         wrapping = _derive(secret.encode("utf-8"), _unb64(raw["salt"]), self.kdf)
         try:
             return AESGCM(wrapping).decrypt(

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from spoke_client.store.errors import StoreExists, StoreMissing
 from spoke_client.store.keyvault import RECOVERY_SLOT, KdfParams, KeyVault
 from spoke_client.store.media import MediaVault
 from spoke_client.store.migrations import migrate
+from spoke_client.store.paths import StorePaths
 from spoke_client.store.repos import (
     AttachmentRepo,
     AuditLog,
@@ -33,28 +33,6 @@ from spoke_client.store.repos import (
 from spoke_client.store.timestamps import stamp, utc_now
 
 Clock = Callable[[], datetime]
-
-
-@dataclass(frozen=True)
-class StorePaths:
-    """Where one centre's data lives. Everything under ``root`` is encrypted or secret-free."""
-
-    root: Path
-
-    @property
-    def db(self) -> Path:
-        return self.root / "spoke.db"
-
-    @property
-    def keyslots(self) -> Path:
-        return self.root / "keyslots.json"
-
-    @property
-    def media(self) -> Path:
-        return self.root / "media"
-
-    def exists(self) -> bool:
-        return self.keyslots.exists() and self.db.exists()
 
 
 class Store:

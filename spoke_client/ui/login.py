@@ -94,7 +94,9 @@ class LoginScreen(Screen):
         )
         self.switch_user.setText(self.tr("Log in as someone else"))
 
-    def on_show(self, *, locked_operator: str | None = None, **params) -> None:
+    def on_show(
+        self, *, locked_operator: str | None = None, operators: list | None = None, **params
+    ) -> None:
         self.locked_mode = locked_operator is not None
         self.switch_user.setVisible(self.locked_mode)
         self.operator.setEnabled(not self.locked_mode)
@@ -104,6 +106,8 @@ class LoginScreen(Screen):
         if self.locked_mode:
             self.operator.clear()
             self.operator.addItem(locked_operator, locked_operator)
+        elif operators is not None:
+            self._fill_operators(operators)  # read with the start-up settings, in one trip
         else:
             self.bridge.call(self.bridge.host.operators(), self._fill_operators, self._failed)
         self.pin.setFocus()

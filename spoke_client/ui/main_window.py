@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import Any
 
 from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from spoke_client.ui.common import LARGE_TEXT, STYLE, AppContext, EventFilterFn, Screen
-from spoke_client.ui.find_patient import FindPatientScreen
-from spoke_client.ui.home import HomeScreen
 from spoke_client.ui.i18n import Languages
-from spoke_client.ui.intake.wizard import IntakeWizard
 from spoke_client.ui.login import LoginScreen
-from spoke_client.ui.register import RegisterScreen
-from spoke_client.ui.setup import SetupScreen
+
+# Screens are built the first time they are shown: the login screen comes up without
+# waiting for the intake wizard to be built.
+SCREENS = {
+    "setup": ("spoke_client.ui.setup", "SetupScreen"),
+    "home": ("spoke_client.ui.home", "HomeScreen"),
+    "find": ("spoke_client.ui.find_patient", "FindPatientScreen"),
+    "register": ("spoke_client.ui.register", "RegisterScreen"),
+    "intake": ("spoke_client.ui.intake.wizard", "IntakeWizard"),
+}
 
 DEFAULT_IDLE_MINUTES = 5
 _USER_INPUT = {
@@ -31,24 +37,16 @@ class MainWindow(QMainWindow):
         self.ctx = ctx
         ctx.go = self.go
         self.languages = languages
+        self.apply_style()  # before any widget exists, so none is polished twice
         self.stack = QStackedWidget()
         self.setCentralWidget(self.stack)
-        self.screens: dict[str, Screen] = {}
+        self.screens = _Screens(self._make_screen)
         starting = Screen(ctx)  # blank until the settings and the store are looked at
         starting.name = "starting"
         self.stack.addWidget(starting)
-        for cls in (
-            SetupScreen,
-            LoginScreen,
-            HomeScreen,
-            FindPatientScreen,
-            RegisterScreen,
-            IntakeWizard,
-        ):
-            screen = cls(ctx)
-            self.screens[screen.name] = screen
-            self.stack.addWidget(screen)
-        self.login: LoginScreen = self.screens["login"]  # type: ignore[assignment]
+        self.login = LoginScreen(ctx)
+        self.screens["login"] = self.login
+        self.stack.addWidget(self.login)
         self.login.unlocked.connect(self._unlocked)
         self.login.language_chosen.connect(self.set_language)
         self.login.large_text_chosen.connect(self.set_large_text)
@@ -58,25 +56,30 @@ class MainWindow(QMainWindow):
         self.idle.setSingleShot(True)
         self.idle.timeout.connect(self._idle_timeout)
         self._input_filter = EventFilterFn(self._on_any_event, self)
-        QApplication.instance().installEventFilter(self._input_filter)
         self.setWindowTitle(self.tr("Spoke — teleconsultation"))
-        self.apply_style()
 
     # ---- start-up ---------------------------------------------------------------------------
     def start(self) -> None:
         """Read this desktop's settings, then show setup (first run) or login."""
-        host = self.ctx.bridge.host
-        self.ctx.bridge.call(host.load_ui_settings(), self._got_settings)
+        self.ctx.bridge.call(self.ctx.bridge.host.startup(), self._started)
 
-    def _got_settings(self, settings: dict[str, Any]) -> None:
+    def _started(self, info: dict[str, Any]) -> None:
+        # Watching every event for the idle timer starts once the first screen is up.
+        QTimer.singleShot(0, lambda: QApplication.instance().installEventFilter(self._input_filter))
+        settings = info["settings"]
         self.ctx.settings.update(settings)
         self.set_language(settings.get("language", "en"), save=False)
         self.set_large_text(bool(settings.get("large_text", False)), save=False)
-        self.login.set_choices(self.languages.current, bool(settings.get("large_text", False)))
-        self.ctx.bridge.call(self.ctx.bridge.host.store_exists(), self._got_store_exists)
+        if info["exists"]:
+            self.go("login", operators=info["operators"])
+        else:
+            self.go("setup")
 
-    def _got_store_exists(self, exists: bool) -> None:
-        self.go("login" if exists else "setup")
+    def _make_screen(self, name: str) -> Screen:
+        module, cls = SCREENS[name]
+        screen = getattr(importlib.import_module(module), cls)(self.ctx)
+        self.stack.addWidget(screen)
+        return screen
 
     # ---- navigation -------------------------------------------------------------------------
     def go(self, name: str, **params: Any) -> None:
@@ -133,6 +136,7 @@ class MainWindow(QMainWindow):
     def set_language(self, code: str, save: bool = True) -> None:
         self.languages.switch(code)
         self.ctx.settings["language"] = self.languages.current
+        self.login.set_choices(self.languages.current, bool(self.ctx.settings.get("large_text")))
         self.setWindowTitle(self.tr("Spoke — teleconsultation"))
         if save:
             self.save_settings()
@@ -154,3 +158,15 @@ class MainWindow(QMainWindow):
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self._input_filter)
         super().closeEvent(event)
+
+
+class _Screens(dict):
+    """name → screen, building a screen the first time it is asked for."""
+
+    def __init__(self, make) -> None:
+        super().__init__()
+        self._make = make
+
+    def __missing__(self, name: str) -> Screen:
+        screen = self[name] = self._make(name)
+        return screen

@@ -79,6 +79,7 @@ def _domain_sources():
 
 
 ALLOWED_IMPORTS = {
+    "importlib",  # only in __init__, to load our own modules on first use
     "__future__",
     "collections",
     "collections.abc",
