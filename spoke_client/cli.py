@@ -207,6 +207,16 @@ def cmd_restore(args: argparse.Namespace) -> int:
 
 
 def cmd_gui(args: argparse.Namespace) -> int:
+    if (
+        sys.platform.startswith("linux")
+        and not os.environ.get("QT_QPA_PLATFORM")
+        and not (os.environ.get("DISPLAY") or os.environ.get("WAYLAND_DISPLAY"))
+    ):
+        raise CliError(
+            "There is no screen to show the app on (no DISPLAY). Start it from the desktop "
+            "session, or over SSH use 'ssh -X'. The commands in 'spoke-client --help' work "
+            "without a screen."
+        )
     from spoke_client.app import run_from_cli  # Qt loads only when the screens are wanted
 
     return run_from_cli(args)

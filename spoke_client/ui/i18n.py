@@ -9,7 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, QTranslator
-from PySide6.QtGui import QFont, QFontDatabase
+from PySide6.QtGui import QFontDatabase
 from PySide6.QtWidgets import QApplication
 
 ASSETS = Path(__file__).resolve().parents[2] / "assets"
@@ -21,14 +21,13 @@ LANGUAGES = {"en": "English", "hi": "हिन्दी"}
 
 
 def load_fonts(app: QApplication) -> list[str]:
-    """Register the bundled fonts and make Devanagari text use them."""
+    """Register the bundled fonts. Qt falls back to them for Devanagari on a machine with no
+    Indic font; Latin text and digits stay in the system's font (listing Noto first would
+    mix its digits into English text)."""
     families: list[str] = []
     for path in sorted(FONTS.glob("*.ttf")):
         font_id = QFontDatabase.addApplicationFont(str(path))
         families += [f for f in QFontDatabase.applicationFontFamilies(font_id) if f not in families]
-    font = QFont(app.font())
-    font.setFamilies([app.font().family(), *families])
-    app.setFont(font)
     return families
 
 

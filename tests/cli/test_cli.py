@@ -214,3 +214,20 @@ def test_commands_without_a_store_say_how_to_make_one(tmp_path, args):
     r = cli(*args, data=tmp_path / "nothing", stdin="")
     out = r.stdout + r.stderr
     assert r.returncode == 1 and ("init" in out or "no Spoke store" in out), out
+
+
+def test_no_command_without_a_screen_says_so_in_words(tmp_path):
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")
+    }
+    r = subprocess.run(
+        [sys.executable, "-m", "spoke_client.cli", "--data-dir", str(tmp_path / "d")],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**env, "PYTHONPATH": str(ROOT)},
+    )
+    assert r.returncode == 1 and "no screen to show the app on" in r.stderr
