@@ -31,7 +31,7 @@ def build(data_dir: Path, app: QApplication) -> tuple[MainWindow, EngineHost]:
     load_fonts(app)
     host = EngineHost(StorePaths(data_dir), clock=utc_now, tz=IST)
     host.start()
-    ctx = AppContext(bridge=Bridge(host), go=lambda *_a, **_k: None, tz=IST)
+    ctx = AppContext(bridge=Bridge(host), go=lambda *_a, **_k: None, tz=IST, settings=host.settings)
     window = MainWindow(ctx, Languages(app))
     window.resize(*SCREEN)
     return window, host

@@ -65,6 +65,123 @@
     </message>
 </context>
 <context>
+    <name>CameraView</name>
+    <message>
+        <source>Starting the camera…</source>
+        <translation>कैमरा चालू हो रहा है…</translation>
+    </message>
+    <message>
+        <source>The camera is off.</source>
+        <translation>कैमरा बंद है।</translation>
+    </message>
+</context>
+<context>
+    <name>Capture</name>
+    <message>
+        <source>No camera was found. Check that it is plugged in.</source>
+        <translation>कोई कैमरा नहीं मिला। देखें कि वह लगा हुआ है।</translation>
+    </message>
+    <message>
+        <source>The camera is being used by another program. Close that program (a video call, for example).</source>
+        <translation>कैमरा किसी दूसरे प्रोग्राम में चल रहा है। उस प्रोग्राम को बंद करें (जैसे कोई वीडियो कॉल)।</translation>
+    </message>
+    <message>
+        <source>The camera gives no picture. Unplug it and plug it in again.</source>
+        <translation>कैमरा से तस्वीर नहीं आ रही। उसे निकालकर दोबारा लगाएँ।</translation>
+    </message>
+    <message>
+        <source>The camera could not be started. Check that it is plugged in, then try again.</source>
+        <translation>कैमरा चालू नहीं हो सका। देखें कि वह लगा हुआ है, फिर दोबारा कोशिश करें।</translation>
+    </message>
+    <message>
+        <source>{problem} Then wait: it reconnects by itself.</source>
+        <translation>{problem} फिर रुकें: वह अपने आप दोबारा जुड़ जाएगा।</translation>
+    </message>
+    <message>
+        <source>No picture from the camera. Check the cable, then wait: it reconnects by itself.</source>
+        <translation>कैमरा से तस्वीर नहीं आ रही। तार देखें, फिर रुकें: वह अपने आप दोबारा जुड़ जाएगा।</translation>
+    </message>
+    <message>
+        <source>The microphone could not be used. Check that it is plugged in and not used by another program, and that the right one is chosen in “Check camera and microphone”.</source>
+        <translation>माइक्रोफ़ोन इस्तेमाल नहीं हो सका। देखें कि वह लगा हुआ है और किसी दूसरे प्रोग्राम में नहीं चल रहा, और “कैमरा और माइक्रोफ़ोन जाँचें” में सही माइक्रोफ़ोन चुना गया है।</translation>
+    </message>
+    <message>
+        <source>The sound could not be played. Check that the speakers are plugged in and switched on, and that the right ones are chosen.</source>
+        <translation>आवाज़ नहीं चल सकी। देखें कि स्पीकर लगे हुए और चालू हैं, और सही स्पीकर चुने गए हैं।</translation>
+    </message>
+    <message>
+        <source>{mb} MB</source>
+        <translation>{mb} एमबी</translation>
+    </message>
+    <message>
+        <source>This file is too large ({size}). Files up to {limit} can be attached. Choose a smaller file, or take a photo of the page instead.</source>
+        <translation>यह फ़ाइल बहुत बड़ी है ({size})। {limit} तक की फ़ाइलें जोड़ी जा सकती हैं। छोटी फ़ाइल चुनें, या इसकी जगह पन्ने की फ़ोटो लें।</translation>
+    </message>
+    <message>
+        <source>This kind of file cannot be attached. Choose a PDF, JPEG or PNG file.</source>
+        <translation>इस तरह की फ़ाइल नहीं जोड़ी जा सकती। PDF, JPEG या PNG फ़ाइल चुनें।</translation>
+    </message>
+    <message>
+        <source>This file could not be read. Check that the pen drive is still in and the file is not open in another program, then try again.</source>
+        <translation>यह फ़ाइल पढ़ी नहीं जा सकी। देखें कि पेन ड्राइव लगी है और फ़ाइल किसी दूसरे प्रोग्राम में खुली नहीं है, फिर दोबारा कोशिश करें।</translation>
+    </message>
+    <message>
+        <source>The device did not work. Check its cable, then try again.</source>
+        <translation>यह उपकरण काम नहीं कर रहा। उसका तार देखें, फिर दोबारा कोशिश करें।</translation>
+    </message>
+    <message>
+        <source>The photo looks blurred. Hold the camera still and take it again.</source>
+        <translation>फ़ोटो धुंधली लग रही है। कैमरा स्थिर रखें और दोबारा फ़ोटो लें।</translation>
+    </message>
+    <message>
+        <source>The photo is too dark. Turn on a light or move near a window, then take it again.</source>
+        <translation>फ़ोटो बहुत अँधेरी है। बत्ती जलाएँ या खिड़की के पास जाएँ, फिर दोबारा फ़ोटो लें।</translation>
+    </message>
+    <message>
+        <source>The photo is too bright. Move out of direct sunlight or away from the lamp, then take it again.</source>
+        <translation>फ़ोटो में बहुत ज़्यादा रोशनी है। सीधी धूप या बत्ती से हटें, फिर दोबारा फ़ोटो लें।</translation>
+    </message>
+    <message>
+        <source>The photo may not be clear enough. Take it again.</source>
+        <translation>फ़ोटो शायद साफ़ नहीं है। दोबारा फ़ोटो लें।</translation>
+    </message>
+</context>
+<context>
+    <name>CapturePanel</name>
+    <message>
+        <source>Take photo (Ctrl+P)</source>
+        <translation>फ़ोटो लें (Ctrl+P)</translation>
+    </message>
+    <message>
+        <source>Attach a file (Ctrl+O)</source>
+        <translation>फ़ाइल जोड़ें (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Record audio note (Ctrl+M)</source>
+        <translation>आवाज़ रिकॉर्ड करें (Ctrl+M)</translation>
+    </message>
+    <message>
+        <source>Record clip (Ctrl+K)</source>
+        <translation>वीडियो रिकॉर्ड करें (Ctrl+K)</translation>
+    </message>
+    <message>
+        <source>Choose a file to attach</source>
+        <translation>जोड़ने के लिए फ़ाइल चुनें</translation>
+    </message>
+    <message>
+        <source>Reports and photos (*.pdf *.jpg *.jpeg *.png)</source>
+        <translation>रिपोर्ट और फ़ोटो (*.pdf *.jpg *.jpeg *.png)</translation>
+    </message>
+    <message>
+        <source>All files (*)</source>
+        <translation>सभी फ़ाइलें (*)</translation>
+    </message>
+    <message>
+        <source>Attaching {name}…</source>
+        <translation>{name} जोड़ी जा रही है…</translation>
+    </message>
+</context>
+<context>
     <name>CaseState</name>
     <message>
         <source>Intake not finished</source>
@@ -456,6 +573,121 @@
     </message>
 </context>
 <context>
+    <name>DeviceCheckScreen</name>
+    <message>
+        <source>Check camera and microphone</source>
+        <translation>कैमरा और माइक्रोफ़ोन जाँचें</translation>
+    </message>
+    <message>
+        <source>Back (Esc)</source>
+        <translation>वापस (Esc)</translation>
+    </message>
+    <message>
+        <source>Check these before a consult: the doctor needs to see and hear the patient.</source>
+        <translation>परामर्श से पहले इन्हें जाँचें: डॉक्टर को मरीज़ को देखना और सुनना है।</translation>
+    </message>
+    <message>
+        <source>Camera</source>
+        <translation>कैमरा</translation>
+    </message>
+    <message>
+        <source>Try the camera again</source>
+        <translation>कैमरा फिर से आज़माएँ</translation>
+    </message>
+    <message>
+        <source>Microphone</source>
+        <translation>माइक्रोफ़ोन</translation>
+    </message>
+    <message>
+        <source>Microphone to use:</source>
+        <translation>कौन-सा माइक्रोफ़ोन:</translation>
+    </message>
+    <message>
+        <source>Say something: the bar should move.</source>
+        <translation>कुछ बोलें: पट्टी हिलनी चाहिए।</translation>
+    </message>
+    <message>
+        <source>Try the microphone again</source>
+        <translation>माइक्रोफ़ोन फिर से आज़माएँ</translation>
+    </message>
+    <message>
+        <source>Speaker</source>
+        <translation>स्पीकर</translation>
+    </message>
+    <message>
+        <source>Speaker to use:</source>
+        <translation>कौन-सा स्पीकर:</translation>
+    </message>
+    <message>
+        <source>Play a test sound (Ctrl+T)</source>
+        <translation>जाँच की आवाज़ चलाएँ (Ctrl+T)</translation>
+    </message>
+    <message>
+        <source>Did you hear it?</source>
+        <translation>क्या आपने सुना?</translation>
+    </message>
+    <message>
+        <source>Yes</source>
+        <translation>हाँ</translation>
+    </message>
+    <message>
+        <source>No</source>
+        <translation>नहीं</translation>
+    </message>
+    <message>
+        <source>Camera: working. The patient should be clearly seen in the picture.</source>
+        <translation>कैमरा: काम कर रहा है। तस्वीर में मरीज़ साफ़ दिखना चाहिए।</translation>
+    </message>
+    <message>
+        <source>Camera: not working. {advice}</source>
+        <translation>कैमरा: काम नहीं कर रहा। {advice}</translation>
+    </message>
+    <message>
+        <source>Camera: checking…</source>
+        <translation>कैमरा: जाँच हो रही है…</translation>
+    </message>
+    <message>
+        <source>Microphone: working. We heard you.</source>
+        <translation>माइक्रोफ़ोन: काम कर रहा है। आपकी आवाज़ सुनाई दी।</translation>
+    </message>
+    <message>
+        <source>Microphone: not working. Check that it is plugged in and not used by another program, and that the right one is chosen above. Then press “Try the microphone again”.</source>
+        <translation>माइक्रोफ़ोन: काम नहीं कर रहा। देखें कि वह लगा हुआ है और किसी दूसरे प्रोग्राम में नहीं चल रहा, और ऊपर सही माइक्रोफ़ोन चुना गया है। फिर “माइक्रोफ़ोन फिर से आज़माएँ” दबाएँ।</translation>
+    </message>
+    <message>
+        <source>Nothing heard yet. Check that the microphone is plugged in and not muted, and that the right one is chosen above. Then speak again.</source>
+        <translation>अभी तक कुछ सुनाई नहीं दिया। देखें कि माइक्रोफ़ोन लगा हुआ है और म्यूट नहीं है, और ऊपर सही माइक्रोफ़ोन चुना गया है। फिर दोबारा बोलें।</translation>
+    </message>
+    <message>
+        <source>Microphone: listening…</source>
+        <translation>माइक्रोफ़ोन: सुन रहा है…</translation>
+    </message>
+    <message>
+        <source>Speaker: working.</source>
+        <translation>स्पीकर: काम कर रहा है।</translation>
+    </message>
+    <message>
+        <source>Speaker: not working. {advice}</source>
+        <translation>स्पीकर: काम नहीं कर रहा। {advice}</translation>
+    </message>
+    <message>
+        <source>Speaker: not working. Turn the volume up, check that the speakers are plugged in and switched on, and that the right ones are chosen above. Then play the sound again.</source>
+        <translation>स्पीकर: काम नहीं कर रहा। आवाज़ बढ़ाएँ, देखें कि स्पीकर लगे हुए और चालू हैं, और ऊपर सही स्पीकर चुने गए हैं। फिर आवाज़ दोबारा चलाएँ।</translation>
+    </message>
+    <message>
+        <source>Speaker: press “Play a test sound” and listen.</source>
+        <translation>स्पीकर: “जाँच की आवाज़ चलाएँ” दबाएँ और सुनें।</translation>
+    </message>
+    <message>
+        <source>The computer&apos;s usual one</source>
+        <translation>कंप्यूटर का सामान्य वाला</translation>
+    </message>
+    <message>
+        <source>{name} (not found now)</source>
+        <translation>{name} (अभी नहीं मिला)</translation>
+    </message>
+</context>
+<context>
     <name>Field</name>
     <message>
         <source>Name</source>
@@ -702,6 +934,10 @@
         <translation>लॉक करें (Ctrl+L)</translation>
     </message>
     <message>
+        <source>Check camera and microphone (Ctrl+D)</source>
+        <translation>कैमरा और माइक्रोफ़ोन जाँचें (Ctrl+D)</translation>
+    </message>
+    <message>
         <source>Unfinished intakes</source>
         <translation>अधूरी जानकारियाँ</translation>
     </message>
@@ -875,6 +1111,96 @@
     <message>
         <source>{label}:</source>
         <translation>{label}:</translation>
+    </message>
+</context>
+<context>
+    <name>PhotoDialog</name>
+    <message>
+        <source>Take a photo</source>
+        <translation>फ़ोटो लें</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>फिर से कोशिश करें</translation>
+    </message>
+    <message>
+        <source>Take photo (Enter)</source>
+        <translation>फ़ोटो लें (Enter)</translation>
+    </message>
+    <message>
+        <source>Retake</source>
+        <translation>दोबारा लें</translation>
+    </message>
+    <message>
+        <source>Keep it anyway</source>
+        <translation>फिर भी रखें</translation>
+    </message>
+    <message>
+        <source>Close (Esc)</source>
+        <translation>बंद करें (Esc)</translation>
+    </message>
+    <message>
+        <source>Checking the photo…</source>
+        <translation>फ़ोटो जाँची जा रही है…</translation>
+    </message>
+    <message>
+        <source>Saving the photo…</source>
+        <translation>फ़ोटो सहेजी जा रही है…</translation>
+    </message>
+    <message>
+        <source>The photo was not saved.</source>
+        <translation>फ़ोटो सहेजी नहीं गई।</translation>
+    </message>
+</context>
+<context>
+    <name>RecordingDialog</name>
+    <message>
+        <source>Record an audio note</source>
+        <translation>आवाज़ रिकॉर्ड करें</translation>
+    </message>
+    <message>
+        <source>Record a clip</source>
+        <translation>वीडियो रिकॉर्ड करें</translation>
+    </message>
+    <message>
+        <source>Speak near the microphone: the bar moves when it hears you. A note can be up to {minutes} minutes long.</source>
+        <translation>माइक्रोफ़ोन के पास बोलें: आवाज़ सुनाई देने पर पट्टी हिलती है। रिकॉर्डिंग {minutes} मिनट तक की हो सकती है।</translation>
+    </message>
+    <message>
+        <source>Point the camera at what the doctor should see, then press “Start recording”. A clip can be up to {seconds} seconds long.</source>
+        <translation>कैमरा उस पर रखें जो डॉक्टर को दिखाना है, फिर “रिकॉर्डिंग शुरू करें” दबाएँ। वीडियो {seconds} सेकंड तक का हो सकता है।</translation>
+    </message>
+    <message>
+        <source>Sound level</source>
+        <translation>आवाज़ का स्तर</translation>
+    </message>
+    <message>
+        <source>Start recording (Enter)</source>
+        <translation>रिकॉर्डिंग शुरू करें (Enter)</translation>
+    </message>
+    <message>
+        <source>Stop and keep (Enter)</source>
+        <translation>रोकें और रखें (Enter)</translation>
+    </message>
+    <message>
+        <source>Close (Esc)</source>
+        <translation>बंद करें (Esc)</translation>
+    </message>
+    <message>
+        <source>Try again</source>
+        <translation>फिर से कोशिश करें</translation>
+    </message>
+    <message>
+        <source>Not recording</source>
+        <translation>रिकॉर्डिंग नहीं हो रही</translation>
+    </message>
+    <message>
+        <source>Recording {elapsed} (at most {limit})</source>
+        <translation>रिकॉर्डिंग {elapsed} (ज़्यादा से ज़्यादा {limit})</translation>
+    </message>
+    <message>
+        <source>Saving the recording…</source>
+        <translation>रिकॉर्डिंग सहेजी जा रही है…</translation>
     </message>
 </context>
 <context>

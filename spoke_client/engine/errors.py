@@ -5,6 +5,15 @@ The UI may not import the store; the store's error codes reach it through here.
 
 from __future__ import annotations
 
+from spoke_client.capture.errors import (
+    CameraStopped,
+    CameraUnavailable,
+    CaptureError,
+    FileRefused,
+    MicrophoneUnavailable,
+    RecordingEmpty,
+    SpeakerUnavailable,
+)
 from spoke_client.store.errors import (
     DiskFull,
     MediaCorrupt,
@@ -19,6 +28,13 @@ from spoke_client.store.errors import (
 )
 
 __all__ = [
+    "CameraStopped",
+    "CameraUnavailable",
+    "CaptureError",
+    "FileRefused",
+    "MicrophoneUnavailable",
+    "RecordingEmpty",
+    "SpeakerUnavailable",
     "DiskFull",
     "MediaCorrupt",
     "MediaMissing",

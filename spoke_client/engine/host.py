@@ -44,6 +44,9 @@ class EngineHost:
         self._kdf = kdf
         self.thread = EngineThread()
         self.engine: Engine | None = None
+        # This desktop's settings (language, idle lock, camera, audio devices); the app's
+        # screens share this one dict.
+        self.settings: dict[str, Any] = {}
         self.operator: str | None = None
         self._worker: StoreWorker | None = None
 
@@ -93,6 +96,7 @@ class EngineHost:
             }
 
         settings = await self.load_ui_settings()
+        self.settings.update(settings)
         return {"settings": settings, **await self._off_loop(read)}
 
     async def store_exists(self) -> bool:
@@ -138,9 +142,17 @@ class EngineHost:
 
         worker = StoreWorker(opener)
         await self._off_loop(worker.start)  # raises WrongPin & co. from the worker thread
+        # The capture layer (OpenCV, PyAV, PortAudio) loads here, off the loop, at login.
+        capture_desk = await self._off_loop(_capture_desk_class)
         self._worker = worker
         self.operator = operator
         self.engine = Engine(worker, clock=self.clock, tz=self.tz)
+        self.engine.capture = capture_desk(
+            worker,
+            attach=self.engine.attach_media,
+            settings=self.settings,
+            save_settings=lambda: self.save_ui_settings(dict(self.settings)),
+        )
         return self.engine
 
     # ---- after login ------------------------------------------------------------------------
@@ -164,6 +176,12 @@ class EngineHost:
         if self.thread.running:
             self.thread.run(self.lock_store())
             self.thread.stop()
+
+
+def _capture_desk_class():
+    from spoke_client.engine.capture import CaptureDesk
+
+    return CaptureDesk
 
 
 def _audit(store: Store, action: str, operator: str) -> None:

@@ -68,6 +68,8 @@ class Engine:
         self.worker = worker
         self.clock = clock
         self.tz = tz
+        # The capture desk (camera, microphone, recordings); set by the host at login.
+        self.capture: Any = None
 
     def today(self) -> date:
         return self.clock().astimezone(self.tz).date()
@@ -178,7 +180,14 @@ class Engine:
         return await self.worker.run(work)
 
     async def attach_media(
-        self, encounter_id: str, chunks: Iterable[bytes], *, kind: str, mime: str, caption: str = ""
+        self,
+        encounter_id: str,
+        chunks: Iterable[bytes],
+        *,
+        kind: str,
+        mime: str,
+        caption: str = "",
+        thumbnail: bytes | None = None,
     ) -> str:
         """Encrypt a photo/recording/file into the media vault and link it to the encounter."""
         media_id = new_id()
@@ -190,7 +199,12 @@ class Engine:
                     writer.write(chunk)
             try:
                 s.attachments.add(
-                    encounter_id, writer.sealed, kind=kind, mime=mime, caption=caption
+                    encounter_id,
+                    writer.sealed,
+                    kind=kind,
+                    mime=mime,
+                    caption=caption,
+                    thumbnail=thumbnail,
                 )
             except BaseException:
                 s.media.delete(media_id)  # no key was stored: the file could never be read

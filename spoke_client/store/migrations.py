@@ -151,7 +151,12 @@ def _v3(conn: sqlcipher3.Connection) -> None:
     conn.execute("ALTER TABLE attachments ADD COLUMN purged_at TEXT")
 
 
-MIGRATIONS: tuple[Callable[[sqlcipher3.Connection], None], ...] = (_v1, _v2, _v3)
+def _v4(conn: sqlcipher3.Connection) -> None:
+    """Photo thumbnails, kept inside the encrypted database next to their attachment."""
+    conn.execute("ALTER TABLE attachments ADD COLUMN thumbnail BLOB")
+
+
+MIGRATIONS: tuple[Callable[[sqlcipher3.Connection], None], ...] = (_v1, _v2, _v3, _v4)
 LATEST = len(MIGRATIONS)
 
 

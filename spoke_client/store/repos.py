@@ -385,7 +385,14 @@ class AttachmentRepo:
         self.s = store
 
     def add(
-        self, encounter_id: str, sealed: SealedMedia, *, kind: str, mime: str, caption: str = ""
+        self,
+        encounter_id: str,
+        sealed: SealedMedia,
+        *,
+        kind: str,
+        mime: str,
+        caption: str = "",
+        thumbnail: bytes | None = None,
     ) -> None:
         """Link a published media file to its encounter, with its outbox row."""
         with self.s.write():
@@ -401,7 +408,7 @@ class AttachmentRepo:
                 "created_at": self.s.now(),
                 "created_by": self.s.operator,
             }
-            self.s.db["attachments"].insert(values)
+            self.s.db["attachments"].insert(values | {"thumbnail": thumbnail})
             payload = {k: v for k, v in values.items() if k != "media_key"}
             self.s.outbox.add("attachment", sealed.media_id, 1, payload)
             self.s.audit.record("write", entity="attachment", entity_id=sealed.media_id)

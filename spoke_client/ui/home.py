@@ -56,6 +56,8 @@ class HomeScreen(Screen):
         actions.addWidget(self.new_button)
         actions.addWidget(self.find_button)
         actions.addStretch()
+        self.device_check_button = QPushButton(objectName="device_check")
+        actions.addWidget(self.device_check_button)
         outer.addLayout(actions)
 
         self.drafts_label = QLabel()
@@ -85,10 +87,12 @@ class HomeScreen(Screen):
         self.resume_button.clicked.connect(self.resume)
         self.drafts.itemActivated.connect(lambda _i: self.resume())
         self.lock_button.clicked.connect(lambda: self.ctx.go("lock"))
+        self.device_check_button.clicked.connect(lambda: self.ctx.go("device_check"))
         self.shortcut("Ctrl+N", lambda: self.ctx.go("register"))
         self.shortcut("Ctrl+F", lambda: self.ctx.go("find"))
         self.shortcut("Ctrl+R", self.resume)
         self.shortcut("Ctrl+L", lambda: self.ctx.go("lock"))
+        self.shortcut("Ctrl+D", lambda: self.ctx.go("device_check"))
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -101,6 +105,7 @@ class HomeScreen(Screen):
         self.find_button.setText(self.tr("Find patient (Ctrl+F)"))
         self.resume_button.setText(self.tr("Resume intake (Ctrl+R)"))
         self.lock_button.setText(self.tr("Lock (Ctrl+L)"))
+        self.device_check_button.setText(self.tr("Check camera and microphone (Ctrl+D)"))
         self.drafts_label.setText(self.tr("Unfinished intakes"))
         self.cases_label.setText(self.tr("Cases started today"))
         self.cases.setHorizontalHeaderLabels(

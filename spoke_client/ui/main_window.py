@@ -20,6 +20,7 @@ SCREENS = {
     "find": ("spoke_client.ui.find_patient", "FindPatientScreen"),
     "register": ("spoke_client.ui.register", "RegisterScreen"),
     "intake": ("spoke_client.ui.intake.wizard", "IntakeWizard"),
+    "device_check": ("spoke_client.ui.device_check", "DeviceCheckScreen"),
 }
 
 DEFAULT_IDLE_MINUTES = 5

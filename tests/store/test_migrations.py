@@ -122,6 +122,8 @@ def _fill(conn, version: int) -> None:
             "confirmed_at": None,
             "purged_at": None,
         }
+    if version >= 4:
+        rows["attachments"][0] |= {"thumbnail": b"\xff\xd8thumb"}
     with dbmod.transaction(conn):
         for table, items in rows.items():
             for item in items:

@@ -56,4 +56,4 @@ def ctx(qapp, host):
     from spoke_client.ui.common import AppContext
 
     bridge = Bridge(host)
-    return AppContext(bridge=bridge, go=Navigation(), tz=IST)
+    return AppContext(bridge=bridge, go=Navigation(), tz=IST, settings=host.settings)

@@ -1,8 +1,8 @@
 """Step 4: photos, recordings and files attached to the case.
 
 The list comes from the store (``engine.list_attachments``) through the wizard. The capture
-buttons (camera, microphone, file) belong to the capture screen work: they are added to
-``capture_buttons``, a layout left empty here on purpose.
+buttons (camera, microphone, file) are the ``CapturePanel`` in ``capture_buttons``; it calls
+``reload()`` after each attachment.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from PySide6.QtWidgets import (
 )
 
 from spoke_client.ui.bridge import Bridge
+from spoke_client.ui.capture_panel import CapturePanel
 from spoke_client.ui.common import error_label, show_message
 from spoke_client.ui.intake.base import IntakePage, button, error_words
 
@@ -66,10 +67,12 @@ class AttachmentsPage(IntakePage):
         outer.addWidget(self.heading)
         self.hint = QLabel(wordWrap=True)
         outer.addWidget(self.hint)
-        # Left empty: the capture work adds its camera, microphone and file buttons here.
+        # The capture buttons: camera, file, microphone (spoke_client/ui/capture_panel.py).
         self.capture_buttons = QHBoxLayout()
         self.capture_buttons.setObjectName("capture_buttons")
         outer.addLayout(self.capture_buttons)
+        self.capture_panel = CapturePanel(bridge, self)
+        self.capture_buttons.addWidget(self.capture_panel)
         self.list_label = QLabel()
         outer.addWidget(self.list_label)
         self.list = QListWidget(objectName="attachment_list")
@@ -108,7 +111,7 @@ class AttachmentsPage(IntakePage):
         return [self.list]  # Enter on the list goes on to the review
 
     def tab_chain(self) -> list[QWidget]:
-        return [self.list, self.remove_button]
+        return [*self.capture_panel.buttons(), self.list, self.remove_button]
 
     # ---- the list ---------------------------------------------------------------------------
     def open_case(self, encounter_id: str | None) -> None:
