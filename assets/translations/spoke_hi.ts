@@ -1008,8 +1008,8 @@
         <translation>समीक्षा के लिए भेजा गया: {name}</translation>
     </message>
     <message>
-        <source>Waiting for a doctor: {name}</source>
-        <translation>डॉक्टर की प्रतीक्षा: {name}</translation>
+        <source>Waiting for a doctor: {name}. Check the camera, microphone and speaker while you wait.</source>
+        <translation>डॉक्टर की प्रतीक्षा: {name}। प्रतीक्षा करते हुए कैमरा, माइक्रोफ़ोन और स्पीकर जाँच लें।</translation>
     </message>
 </context>
 <context>

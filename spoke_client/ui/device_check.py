@@ -87,6 +87,9 @@ class DeviceCheckScreen(Screen):
         outer.addLayout(top)
         self.intro = QLabel(wordWrap=True)
         outer.addWidget(self.intro)
+        self.banner = QLabel(objectName="banner", wordWrap=True)  # why we are here, if sent
+        self.banner.setVisible(False)
+        outer.addWidget(self.banner)
 
         grid = QGridLayout()
         outer.addLayout(grid, 1)
@@ -242,7 +245,9 @@ class DeviceCheckScreen(Screen):
             combo.blockSignals(False)
 
     # ---- showing and leaving ----------------------------------------------------------------
-    def on_show(self, **_params: Any) -> None:
+    def on_show(self, *, message: str | None = None, **_params: Any) -> None:
+        self.banner.setText(message or "")
+        self.banner.setVisible(bool(message))
         self._reopen_on_show = False
         self._generation += 1
         self.camera_passed = self.mic_passed = self.speaker_passed = None

@@ -37,6 +37,7 @@ def wait_until(condition, timeout: float = 20.0) -> None:
 
 
 def keys(text: str = "", enter: bool = True) -> None:
+    wait_until(lambda: QApplication.focusWidget() is not None)  # the window may activate late
     if text:
         QTest.keyClicks(QApplication.focusWidget(), text)
     if enter:
@@ -56,6 +57,7 @@ def main() -> int:
     window.start()
     on = lambda name: lambda: window.current_screen().name == name  # noqa: E731
     wait_until(lambda: on("login")() and window.login.operator.count() > 0)
+    wait_until(lambda: QApplication.focusWidget() is window.login.pin)
     keys(PIN)
     wait_until(on("home"))
     home, wizard = window.screens["home"], window.screens["intake"]

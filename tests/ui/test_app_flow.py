@@ -28,7 +28,14 @@ def focused():
     return widget
 
 
+def has_focus(qtbot) -> None:
+    """The window becomes active a little later on a busy machine: wait for the focus that
+    the app itself set (the test never sets it)."""
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=5_000)
+
+
 def keys(qtbot, text: str = "", *, enter: bool = True) -> None:
+    has_focus(qtbot)
     if text:
         qtbot.keyClicks(focused(), text)
     if enter:
@@ -36,6 +43,7 @@ def keys(qtbot, text: str = "", *, enter: bool = True) -> None:
 
 
 def press(qtbot, key, modifier=Qt.KeyboardModifier.NoModifier) -> None:
+    has_focus(qtbot)
     qtbot.keyClick(focused(), key, modifier)
 
 

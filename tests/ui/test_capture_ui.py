@@ -392,3 +392,20 @@ def test_home_opens_the_device_check_with_ctrl_d(qtbot, ctx):
     assert home.device_check_button.text() == "Check camera and microphone (Ctrl+D)"
     qtbot.keyClick(home.new_button, Qt.Key.Key_D, Qt.KeyboardModifier.ControlModifier)
     assert ctx.go.last == ("device_check", {})
+
+
+def test_leaving_the_device_check_stops_every_camera_thread(
+    device_check, qtbot, ctx, use_camera, tmp_path
+):
+    import threading
+
+    def camera_threads() -> list[str]:
+        return [t.name for t in threading.enumerate() if t.name.startswith("camera")]
+
+    assert camera_threads() == []
+    use_camera(str(make_pattern_video(tmp_path / "pattern.avi", frames=30, fps=15)))
+    screen = device_check()
+    qtbot.waitUntil(lambda: screen.camera_passed is True, timeout=15_000)
+    assert camera_threads() != []
+    screen.hide()  # the screen closes: home, or the auto-lock
+    qtbot.waitUntil(lambda: camera_threads() == [] and ctx.bridge.in_flight == 0, timeout=10_000)

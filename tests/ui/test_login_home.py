@@ -17,6 +17,8 @@ from .conftest import IST, PIN, Navigation
 
 
 def type_into_focus(qtbot, text: str, enter: bool = True) -> None:
+    # The window becomes active a little later on a busy machine; the app sets the focus.
+    qtbot.waitUntil(lambda: QApplication.focusWidget() is not None, timeout=5_000)
     widget = QApplication.focusWidget()
     assert widget is not None
     qtbot.keyClicks(widget, text)

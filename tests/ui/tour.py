@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
 from spoke_client.app import build
 from spoke_client.store.keyvault import KdfParams
 from spoke_client.ui.main_window import MainWindow
+from tests.capture.media_fixtures import make_pattern_video
 
 PIN = "246810"
 SIZE = (1366, 768)
@@ -174,9 +175,19 @@ def tour(data_dir: Path, language: str) -> Iterator[tuple[str, MainWindow]]:
         settle()
         yield "13-intake-review-refused", window
 
+        host.settings["camera"] = {
+            "location": str(make_pattern_video(data_dir.parent / "camera.avi", frames=30, fps=15))
+        }
+        window.go("device_check")
+        check = window.screens["device_check"]
+        wait_until(lambda: check.camera_passed is not None)
+        settle()
+        yield "14-device-check", window
+        window.go("home")
+
         window.go("lock")
         settle()
-        yield "14-locked", window
+        yield "15-locked", window
         wait_until(wizard.is_idle)
     finally:
         window.set_language("en", save=False)  # the translator is process-wide

@@ -86,6 +86,9 @@ class AttachmentsPage(IntakePage):
         outer.addLayout(row)
         self.error = error_label()
         outer.addWidget(self.error)
+        # Takes the spare height only while the list is hidden (nothing attached), so the
+        # page stays packed at the top instead of spreading its rows over the screen.
+        outer.addStretch(0)
         self.list_label.setBuddy(self.list)
         self.watch_enter([self.list])
         self.remove_button.clicked.connect(self.remove_selected)

@@ -389,12 +389,14 @@ class IntakeWizard(Screen):
         self._submitting = False
         self.encounter = encounter
         name = self.patient.name if self.patient else ""
-        if encounter.state is CaseState.SENT_FOR_REVIEW:
-            message = self.tr("Sent for review: {name}").format(name=name)
-        else:
-            message = self.tr("Waiting for a doctor: {name}").format(name=name)
         self.case_moved.emit(encounter.state.value)
-        self.ctx.go("home", message=message)
+        if encounter.state is CaseState.SENT_FOR_REVIEW:
+            self.ctx.go("home", message=self.tr("Sent for review: {name}").format(name=name))
+        else:  # a live consult is next: check the camera and microphone while waiting
+            message = self.tr(
+                "Waiting for a doctor: {name}. Check the camera, microphone and speaker while you wait."
+            ).format(name=name)
+            self.ctx.go("device_check", message=message)
 
     def _submit_failed(self, error: BaseException) -> None:
         self._submitting = False
