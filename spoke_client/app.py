@@ -47,7 +47,9 @@ def main(data_dir: Path, argv: list[str] | None = None) -> int:
             window.showFullScreen()
         else:
             window.show()
-        return app.exec()
+        code = app.exec()
+        window.finish_pending(timeout_ms=10_000)  # what was typed last reaches the store
+        return code
     finally:
         host.stop()  # quitting forgets the key
 

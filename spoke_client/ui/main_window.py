@@ -5,7 +5,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QElapsedTimer, QEvent, QEventLoop, QObject, QTimer
 from PySide6.QtWidgets import QApplication, QMainWindow, QStackedWidget
 
 from spoke_client.ui.common import LARGE_TEXT, STYLE, AppContext, EventFilterFn, Screen
@@ -155,6 +155,21 @@ class MainWindow(QMainWindow):
     def save_settings(self) -> None:
         host = self.ctx.bridge.host
         self.ctx.bridge.call(host.save_ui_settings(dict(self.ctx.settings)))
+
+    def finish_pending(self, timeout_ms: int) -> bool:
+        """On quitting: save what the intake still holds, and let every engine call in
+        flight land. Returns False if they did not all land within ``timeout_ms``."""
+        wizard = self.screens.get("intake")
+        if wizard is not None:
+            wizard.flush()
+        clock = QElapsedTimer()
+        clock.start()
+        while clock.elapsed() < timeout_ms:
+            idle = wizard is None or wizard.is_idle()
+            if idle and self.ctx.bridge.in_flight == 0:
+                return True
+            QApplication.processEvents(QEventLoop.ProcessEventsFlag.AllEvents, 50)
+        return False
 
     def closeEvent(self, event) -> None:  # noqa: N802
         QApplication.instance().removeEventFilter(self._input_filter)

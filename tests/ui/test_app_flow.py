@@ -193,3 +193,24 @@ def test_idle_auto_lock_keeps_the_open_form_and_the_engine(qtbot, app_window):
     qtbot.waitUntil(wizard.is_idle, timeout=5_000)
     _e, draft, page = host.thread.run(engine.load_draft(saved.encounter_id))
     assert draft["vitals"]["systolic"] == "118" and page == "vitals"
+
+
+def test_quitting_saves_what_was_just_typed(qtbot, app_window):
+    window, host = app_window
+    qtbot.waitUntil(on(window, "setup"), timeout=5_000)
+    host.thread.run(host.set_up("HWC-1", "Rampur", "asha", PIN))
+    engine = host.engine
+    patient = host.thread.run(
+        engine.register_patient(
+            dict(name="Laxmi Bai", sex="female", age_years=40, village="Khedi", address="")
+        )
+    )
+    saved = host.thread.run(engine.save_draft(None, patient.id, {}, "vitals"))
+    window.go("intake", encounter_id=saved.encounter_id)
+    wizard = window.screens["intake"]
+    qtbot.waitUntil(lambda: wizard.current_page_name() == "vitals" and wizard.is_idle())
+    keys(qtbot, "124", enter=False)  # the autosave timer has not fired yet
+    assert not wizard.is_idle()
+    assert window.finish_pending(timeout_ms=10_000)
+    _e, draft, _page = host.thread.run(engine.load_draft(saved.encounter_id))
+    assert draft["vitals"]["systolic"] == "124"
