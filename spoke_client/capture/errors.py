@@ -2,19 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
+from spoke_client.domain.coded_error import CodedError
 
 
-class CaptureError(Exception):
+class CaptureError(CodedError):
     code = "capture-error"
-
-    def __init__(self, **params: Any) -> None:
-        self.params = params
-        super().__init__(self.code, params)
-
-    def __str__(self) -> str:
-        inner = ", ".join(f"{k}={v!r}" for k, v in sorted(self.params.items()))
-        return f"{self.code}({inner})"
 
 
 class CameraUnavailable(CaptureError):

@@ -2,21 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Any
+from spoke_client.domain.coded_error import CodedError
 
 
-class StoreError(Exception):
+class StoreError(CodedError):
     """Base of every store failure. ``code`` is stable; ``params`` carry the numbers."""
 
     code = "store-error"
-
-    def __init__(self, **params: Any) -> None:
-        self.params = params
-        super().__init__(self.code, params)
-
-    def __str__(self) -> str:  # for logs and tracebacks: code and parameters only
-        inner = ", ".join(f"{k}={v!r}" for k, v in sorted(self.params.items()))
-        return f"{self.code}({inner})"
 
 
 class DiskFull(StoreError):
