@@ -18,9 +18,13 @@ def test_signal_delivery_keeps_reference_counts(qapp):
     emitter = _Emitter()
     emitter.with_args.connect(lambda _kind, _error: None)
     emitter.bare.connect(lambda: None)
+    emissions = 2000
     before = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
-    for _ in range(200):
+    for _ in range(emissions):
         emitter.with_args.emit("saving", None)
         emitter.bare.emit()
     after = sys.getrefcount(True), sys.getrefcount(False), sys.getrefcount(None)
-    assert after == before
+    # Other threads of the test session move these counts a little; the bug moved True's
+    # by one per delivery (here 4,000), so allow only a small drift either way.
+    drift = [a - b for a, b in zip(after, before, strict=True)]
+    assert all(abs(d) < emissions // 10 for d in drift), drift
