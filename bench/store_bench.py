@@ -30,21 +30,21 @@ import statistics
 import sys
 import tempfile
 import time
-from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 
-from spoke_client.domain.complaints import ComplaintEntry, Severity
-from spoke_client.domain.encounter import Consent, Encounter, History, Specialty
+from spoke_client.domain.encounter import Encounter
 from spoke_client.domain.ids import new_id
-from spoke_client.domain.patient import Patient, Sex
-from spoke_client.domain.vitals import read_vitals
+from spoke_client.domain.patient import Patient
 from spoke_client.store.db import SYNCHRONOUS_FULL
 from spoke_client.store.diskspace import DiskGuard
 from spoke_client.store.keyvault import KdfParams
 from spoke_client.store.migrations import migrate
 from spoke_client.store.store import Store, StorePaths
 from spoke_client.store.timestamps import stamp, utc_now
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from tests.store.crash_writer import make_case  # noqa: E402  (the same realistic case)
 
 TARGET_RATIO = 0.8
 TARGET_P99_MS = 20.0
@@ -57,48 +57,6 @@ Case = tuple[Patient, Encounter]
 
 
 # ---- workload -----------------------------------------------------------------------------
-def make_case(rng: random.Random, today: date) -> Case:
-    """A registered patient and an encounter with intake complete (as tests/store/crash_writer)."""
-    patient = Patient.create(
-        today=today,
-        name="Bench " + "".join(rng.choice("abcdefghijklmnopqrstuvwxyz") for _ in range(8)),
-        sex=rng.choice((Sex.FEMALE, Sex.MALE)),
-        age_years=rng.randrange(20, 70),
-        mobile=f"9{rng.randrange(10**9):09d}",
-        village=rng.choice(VILLAGES),
-        address=f"House {rng.randrange(1, 400)}, Ward {rng.randrange(1, 12)}",
-    )
-    vitals = read_vitals(
-        {
-            "systolic": rng.randrange(100, 160),
-            "diastolic": rng.randrange(60, 95),
-            "pulse": rng.randrange(60, 110),
-            "temperature": 37.0,
-            "spo2": 98,
-            "weight": 55,
-            "height": 158,
-        }
-    )
-    encounter = replace(
-        Encounter.new(patient.id),
-        vitals=vitals,
-        complaints=(
-            ComplaintEntry.create(code="FEVER", duration_days=2, severity=Severity.MILD, note=""),
-        ),
-        history=History.create(
-            today=today, conditions=(), pregnant=False, lmp=None, allergies="", medicines=""
-        ),
-    )
-    ready = encounter.complete_intake(
-        specialty=Specialty.GENERAL_MEDICINE,
-        consent=Consent(
-            given=True, operator_id=OPERATOR, at=datetime.now(UTC), accompanying_adult=None
-        ),
-        patient_is_minor=False,
-    )
-    return patient, ready
-
-
 # ---- the two stores -----------------------------------------------------------------------
 def open_encrypted(root: Path) -> Store:
     store, _code = Store.create(

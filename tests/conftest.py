@@ -40,21 +40,6 @@ def paths(tmp_path) -> StorePaths:
 
 
 @pytest.fixture
-def store(paths, clock):
-    s, _recovery = Store.create(
-        paths,
-        facility_code="HWC-0001",
-        facility_name="Test Sub-centre",
-        operator="asha",
-        pin=PIN,
-        kdf=KdfParams.light(),
-        clock=clock,
-    )
-    yield s
-    s.close()
-
-
-@pytest.fixture
 def store_and_code(paths, clock):
     s, code = Store.create(
         paths,
@@ -67,3 +52,8 @@ def store_and_code(paths, clock):
     )
     yield s, code
     s.close()
+
+
+@pytest.fixture
+def store(store_and_code):
+    return store_and_code[0]

@@ -799,6 +799,21 @@
     </message>
 </context>
 <context>
+    <name>FindPatient</name>
+    <message>
+        <source>{years} y</source>
+        <translation>{years} वर्ष</translation>
+    </message>
+    <message>
+        <source>{months} m</source>
+        <translation>{months} माह</translation>
+    </message>
+    <message>
+        <source>Something went wrong. Nothing you typed is lost: please try again.</source>
+        <translation>कुछ गड़बड़ हुई। आपका लिखा कुछ भी खोया नहीं है: कृपया फिर से कोशिश करें।</translation>
+    </message>
+</context>
+<context>
     <name>FindPatientScreen</name>
     <message>
         <source>Find patient</source>

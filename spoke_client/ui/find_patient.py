@@ -20,11 +20,10 @@ from PySide6.QtWidgets import (
 )
 
 from spoke_client.domain.patient import Patient
-from spoke_client.domain.refusals import DomainRefused
 from spoke_client.ui import words
 from spoke_client.ui.common import AppContext, EventFilterFn, Screen, error_label, show_message
 
-_t = QCoreApplication.translate
+translate = QCoreApplication.translate
 
 SEARCH_DELAY_MS = 300
 _LIST_KEYS = {Qt.Key.Key_Up, Qt.Key.Key_Down, Qt.Key.Key_PageUp, Qt.Key.Key_PageDown}
@@ -40,8 +39,8 @@ def masked_mobile(mobile: str | None) -> str:
 def short_age(patient: Patient, today: date) -> str:
     years, months = patient.age_on(today)
     if years:
-        return _t("FindPatient", "{years} y").format(years=years)
-    return _t("FindPatient", "{months} m").format(months=months)
+        return translate("FindPatient", "{years} y").format(years=years)
+    return translate("FindPatient", "{months} m").format(months=months)
 
 
 def patient_line(patient: Patient, today: date) -> str:
@@ -59,13 +58,11 @@ def patient_line(patient: Patient, today: date) -> str:
 
 def error_words(error: BaseException) -> str:
     """An engine failure in words: refusals, store errors (codes), anything else."""
-    if isinstance(error, DomainRefused):
-        return "\n".join(words.refusal(r) for r in error.refusals)
-    if isinstance(getattr(error, "code", None), str) and isinstance(
-        getattr(error, "params", None), dict
-    ):
-        return words.store_error(error)  # type: ignore[arg-type]
-    return _t("FindPatient", "Something went wrong. Nothing you typed is lost: please try again.")
+    return words.engine_error(
+        error,
+        translate("FindPatient", "Something went wrong. Nothing you typed is lost: please try again."),
+        sep="\n",
+    )
 
 
 def today_in(ctx: AppContext) -> date:

@@ -342,3 +342,13 @@ def _num(value: object) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return "" if value is None else str(value)
+
+
+def engine_error(error: BaseException, fallback: str, sep: str = " ") -> str:
+    """An engine failure in words: refusals, store errors by code, else ``fallback`` (never
+    the exception's own text, which could hold patient data)."""
+    if isinstance(error, DomainRefused):
+        return sep.join(refusal(r) for r in error.refusals)
+    if isinstance(error, StoreError):
+        return store_error(error)
+    return fallback

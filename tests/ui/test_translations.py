@@ -89,3 +89,12 @@ def test_every_domain_code_has_words(qapp):
         assert words.unit(spec.unit)
     for code in CONDITIONS:
         assert words.condition_name(code) != code
+
+
+def test_every_translate_call_is_one_lupdate_can_see():
+    """lupdate extracts ``self.tr(...)`` and ``translate("Context", ...)`` but not calls made
+    through another name (``_t = QCoreApplication.translate`` left strings in English)."""
+    aliases = re.compile(r"^\s*(\w+)\s*=\s*QCoreApplication\.translate\b", re.M)
+    for path in (ROOT / "spoke_client" / "ui").rglob("*.py"):
+        for name in aliases.findall(path.read_text(encoding="utf-8")):
+            assert name == "translate", f"{path.name}: translate through {name!r}"

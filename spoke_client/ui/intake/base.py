@@ -12,7 +12,6 @@ from PySide6.QtCore import QCoreApplication, QEvent, QObject, Qt, Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QWidget
 
 from spoke_client.domain.patient import Patient
-from spoke_client.domain.refusals import DomainRefused
 from spoke_client.ui import words
 from spoke_client.ui.common import EventFilterFn
 
@@ -124,14 +123,12 @@ class _Restoring:
 
 
 def error_words(error: BaseException) -> str:
-    """An engine error in words: refusals, store errors by code, anything else vaguely (its
-    text could hold patient data)."""
-    if isinstance(error, DomainRefused):
-        return " ".join(words.refusal(r) for r in error.refusals)
-    if hasattr(error, "code") and hasattr(error, "params"):
-        return words.store_error(error)  # type: ignore[arg-type]
-    return QCoreApplication.translate(
-        "IntakePage", "Something went wrong. What you typed is still on the screen."
+    """An engine error in words (see words.engine_error)."""
+    return words.engine_error(
+        error,
+        QCoreApplication.translate(
+            "IntakePage", "Something went wrong. What you typed is still on the screen."
+        ),
     )
 
 
