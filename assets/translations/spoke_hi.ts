@@ -821,7 +821,7 @@
     </message>
     <message>
         <source>&amp;Search</source>
-        <translation>&amp;खोजें</translation>
+        <translation>खोजें</translation>
     </message>
     <message>
         <source>Name, phone number, ABHA number or village</source>
