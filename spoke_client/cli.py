@@ -17,11 +17,12 @@ from pathlib import Path
 import platformdirs
 
 from spoke_client import __version__
-from spoke_client.cli_words import describe
+from spoke_client.cli_words import describe, describe_sync
 from spoke_client.store.backup import export_backup, restore_backup
 from spoke_client.store.errors import StoreError
 from spoke_client.store.keyvault import KdfParams, KeyVault, check_pin_format
 from spoke_client.store.store import Store, StorePaths
+from spoke_client.sync.errors import SyncError
 
 EXIT_OK, EXIT_PROBLEM, EXIT_USAGE = 0, 1, 2
 
@@ -222,6 +223,101 @@ def cmd_gui(args: argparse.Namespace) -> int:
     return run_from_cli(args)
 
 
+def _engine_session(args: argparse.Namespace):
+    from datetime import timedelta, timezone
+
+    from spoke_client.engine.session import EngineSession
+    from spoke_client.store.timestamps import utc_now
+
+    # The centre's time zone only matters for "today's cases", which these commands never ask.
+    return EngineSession(
+        lambda: open_store(args), clock=utc_now, tz=timezone(timedelta(hours=5, minutes=30))
+    )
+
+
+def cmd_provision(args: argparse.Namespace) -> int:
+    from spoke_client.sync.provision import read_provisioning_file
+
+    if bool(args.file) == bool(args.hub or args.code):
+        raise CliError("Give either --file provision.toml, or both --hub URL and --code CODE.")
+    if args.file:
+        prov = read_provisioning_file(Path(args.file))
+        hub_url, code = prov.hub_url, prov.enrol_code
+    else:
+        if not (args.hub and args.code):
+            raise CliError("Both --hub URL and --code CODE are needed.")
+        prov, hub_url, code = None, args.hub, args.code
+    with _engine_session(args) as session:
+        engine = session.engine
+        if prov is not None:
+            link = session.run(engine.provision_from_file(Path(args.file)))
+        else:
+            link = session.run(
+                engine.provision(
+                    hub_url,
+                    code,
+                    device_name=args.device_name,
+                    ca_bundle=Path(args.ca_bundle).read_text("ascii") if args.ca_bundle else None,
+                    pinned_sha256=args.pin_sha256,
+                )
+            )
+    print(
+        f"Enrolled with the hub at {link['hub_url']} as device {link['device_id']}, for "
+        f"{link['facility_name']} ({link['facility_code']}). The credential is kept in the "
+        "encrypted store. Queued work will be sent at the next sync."
+    )
+    return EXIT_OK
+
+
+def cmd_sync(args: argparse.Namespace) -> int:
+    with _engine_session(args) as session:
+        outcome = session.run(session.engine.sync_now())
+        status = session.run(session.engine.sync_status())
+    if not outcome.ok:
+        print(f"Sync FAILED: {describe_sync(outcome.problem or {})}")
+        print(f"Still waiting: {status.waiting_items} item(s), {_size(status.waiting_bytes)}.")
+        return EXIT_PROBLEM
+    print(
+        f"Sync done: {outcome.pushed} change(s) sent, {outcome.uploaded} file(s) uploaded, "
+        f"{outcome.pulled} change(s) received from the hub."
+    )
+    if outcome.rejected or status.rejected_items:
+        print(
+            f"{status.rejected_items} item(s) were refused by the hub; see 'spoke-client status'."
+        )
+    print(f"Still waiting: {status.waiting_items} item(s), {_size(status.waiting_bytes)}.")
+    return EXIT_OK
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    with _engine_session(args) as session:
+        status = session.run(session.engine.sync_status())
+        link = session.run(session.engine.hub_link())
+        rejected = session.run(session.engine.rejected_items())
+    if link is None:
+        print("Hub: not enrolled (run 'spoke-client provision').")
+    else:
+        print(
+            f"Hub: {link['hub_url']} (device {link['device_id']}, facility "
+            f"{link['facility_code']}, enrolled {link['enrolled_at']})"
+        )
+    print(f"Waiting to send: {status.waiting_items} item(s), {_size(status.waiting_bytes)}")
+    print(f"Last successful sync: {status.last_success or 'never'}")
+    if status.last_error:
+        print(f"Last problem: {describe_sync(status.last_error)}")
+    print(f"Refused by the hub: {len(rejected)} item(s)")
+    for item in rejected:
+        reason = item["reject_code"] + (f" ({item['last_error']})" if item["last_error"] else "")
+        print(f"  - {item['entity']} {item['entity_id']} (written {item['created_at']}): {reason}")
+    return EXIT_OK
+
+
+def _size(nbytes: int) -> str:
+    if nbytes < 1024 * 1024:
+        return f"{nbytes / 1024:.0f} KB"
+    return f"{nbytes / 1024 / 1024:.1f} MB"
+
+
 def _progress(done: int, total: int, what: str) -> None:
     if sys.stderr.isatty():
         print(f"\r{what}: {done}/{total}", end="" if done < total else "\n", file=sys.stderr)
@@ -298,6 +394,33 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("source", help="a folder written by 'spoke-client export'")
     p.set_defaults(func=cmd_restore)
+
+    p = sub.add_parser(
+        "provision",
+        help="enrol this desktop with its hub (one-time code from 'spoke-hub enrol-code')",
+        description="Exchanges a one-time enrolment code for this desktop's hub credential, "
+        "kept in the encrypted store. https is required unless the hub runs on this machine. "
+        "A provisioning file (provision.toml) may instead be dropped beside the program or in "
+        "the data folder; the app then enrols by itself at the next login.",
+    )
+    p.add_argument("--hub", help="the hub's address, e.g. https://hub.district.example")
+    p.add_argument("--code", help="the one-time enrolment code")
+    p.add_argument("--file", help="a provisioning TOML file instead of --hub/--code")
+    p.add_argument("--device-name", help="how the hub lists this desktop (default: host name)")
+    p.add_argument("--ca-bundle", help="PEM file of the CA that signed the hub's certificate")
+    p.add_argument("--pin-sha256", help="accept only the hub certificate with this SHA-256")
+    p.set_defaults(func=cmd_provision)
+
+    p = sub.add_parser("sync", help="send queued work to the hub and fetch its answers, once")
+    p.add_argument(
+        "--once", action="store_true", default=True, help="one round, then exit (the default)"
+    )
+    p.set_defaults(func=cmd_sync)
+
+    p = sub.add_parser(
+        "status", help="hub, what is waiting to be sent, the last sync, and refused items"
+    )
+    p.set_defaults(func=cmd_status)
     return parser
 
 
@@ -312,6 +435,9 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_PROBLEM
     except StoreError as exc:
         print(f"spoke-client: {describe(exc)}", file=sys.stderr)
+        return EXIT_PROBLEM
+    except SyncError as exc:
+        print(f"spoke-client: {describe_sync(exc)}", file=sys.stderr)
         return EXIT_PROBLEM
     except KeyboardInterrupt:
         print("\nspoke-client: stopped; nothing half-done was kept.", file=sys.stderr)

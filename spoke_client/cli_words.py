@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from spoke_client.domain.refusals import DomainRefused
 from spoke_client.store.errors import StoreError
+from spoke_client.sync.errors import SyncError
 
 _STORE: dict[str, str] = {
     "disk-full": "The disk is almost full ({free_mb} MB free). Nothing was saved; free some "
@@ -38,6 +39,47 @@ _STORE: dict[str, str] = {
     "backup-corrupt": "The backup in {path} is damaged or incomplete ({reason}); nothing "
     "was restored.",
 }
+
+
+_SYNC: dict[str, str] = {
+    "not-provisioned": "This desktop is not enrolled with a hub yet. Run 'spoke-client "
+    "provision --hub URL --code CODE' (the code comes from 'spoke-hub enrol-code').",
+    "insecure-url": "The hub address {url} cannot be used ({why}): a hub must be reached "
+    "over https unless it runs on this machine.",
+    "hub-unreachable": "The hub could not be reached (no network, or the hub is down). "
+    "Everything stays queued and is sent when the link returns.",
+    "timeout": "The hub did not answer in time. Everything stays queued.",
+    "tls": "The hub's certificate was not accepted ({why}). Check the CA bundle or pinned "
+    "certificate in the provisioning file, or a captive portal on the network.",
+    "hub-error": "The hub had an internal problem (HTTP {status}). Sync will try again.",
+    "hub-busy": "The hub is busy (HTTP {status}); sync will try again in {retry_after:.0f} s.",
+    "bad-reply": "The hub's answer could not be understood ({what}); nothing was marked as "
+    "sent. Sync will try again.",
+    "update-needed": "The hub needs a newer version of Spoke client. Update this desktop; "
+    "work stays queued until then.",
+    "device-revoked": "The hub has withdrawn this desktop's access. Ask the hub "
+    "administrator, then enrol again with a new code.",
+    "not-enrolled": "The hub does not recognise this desktop. Enrol again with a new code.",
+    "enrol-code-invalid": "That enrolment code is not valid: it was already used, has "
+    "expired or was mistyped. Ask for a new one ('spoke-hub enrol-code').",
+    "refused": "The hub refused the request (HTTP {status}, {hub_code}).",
+    "too-large": "An item is too large for the hub to accept.",
+    "upload-lost": "A photo or recording ({media_id}) is no longer on this desktop and the "
+    "hub does not have it.",
+    "provisioning-file": "The provisioning file {path} cannot be used: {why}.",
+}
+
+
+def describe_sync(error: SyncError | dict) -> str:
+    params = dict(error.params) if isinstance(error, SyncError) else dict(error)
+    kind = str(params.pop("kind", "unknown"))
+    template = _SYNC.get(kind)
+    if template is None:
+        return f"Sync problem ({kind})."
+    try:
+        return template.format(**params)
+    except (KeyError, IndexError, ValueError, TypeError):
+        return f"{template.split('{')[0].strip()} ({kind})"
 
 
 def describe(error: StoreError | DomainRefused) -> str:

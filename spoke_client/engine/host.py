@@ -49,6 +49,7 @@ class EngineHost:
         self.settings: dict[str, Any] = {}
         self.operator: str | None = None
         self._worker: StoreWorker | None = None
+        self._provision_task: asyncio.Task | None = None
 
     def start(self) -> None:
         self.thread.start()
@@ -153,7 +154,41 @@ class EngineHost:
             settings=self.settings,
             save_settings=lambda: self.save_ui_settings(dict(self.settings)),
         )
+        # Sync runs while the store is open (auto-lock included), in the background.
+        self.engine.sync.start()
+        self._provision_task = asyncio.get_running_loop().create_task(
+            self._provision_from_dropped_file(self.engine)
+        )
         return self.engine
+
+    def provisioning_files(self) -> list[Path]:
+        """Where district IT may drop ``provision.toml``: beside the program, or in the data
+        folder."""
+        import sys
+
+        from spoke_client.sync.provision import PROVISION_FILE
+
+        beside = Path(sys.executable).parent if getattr(sys, "frozen", False) else None
+        return [d / PROVISION_FILE for d in (beside, self.paths.root) if d is not None]
+
+    async def _provision_from_dropped_file(self, engine: Engine) -> None:
+        """Enrol from a dropped provisioning file if this desktop has no hub yet. A file that
+        fails (used code, hub down) is reported through the sync status and tried again at
+        the next login; a used one is renamed so it is not tried again."""
+        from spoke_client.sync.errors import SyncError
+
+        if await engine.hub_link() is not None:
+            return
+        for path in self.provisioning_files():
+            if not await self._off_loop(path.is_file):
+                continue
+            try:
+                await engine.provision_from_file(path)
+            except SyncError as exc:
+                engine.sync.note_problem(exc)
+                return
+            await self._off_loop(lambda p=path: os.replace(p, p.with_suffix(".toml.used")))
+            return
 
     # ---- after login ------------------------------------------------------------------------
     async def verify_pin(self, operator: str, pin: str) -> None:
@@ -168,7 +203,10 @@ class EngineHost:
 
     async def lock_store(self) -> None:
         """Forget the key: close the store (quitting, or another operator logging in)."""
+        engine = self.engine
         worker, self._worker, self.engine, self.operator = self._worker, None, None, None
+        if engine is not None:
+            await engine.sync.stop()
         if worker is not None:
             await self._off_loop(worker.stop)
 

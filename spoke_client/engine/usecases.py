@@ -26,6 +26,14 @@ from spoke_client.domain.refusals import DomainRefused
 from spoke_client.domain.vitals import TempUnit, read_vitals
 from spoke_client.store.store import Store
 from spoke_client.store.worker import StoreWorker
+from spoke_client.sync.errors import SyncError
+from spoke_client.sync.provision import (
+    Provisioning,
+    default_device_name,
+    enrol,
+    read_provisioning_file,
+)
+from spoke_client.sync.service import SyncOutcome, SyncService, SyncSettings, SyncStatus
 
 Clock = Callable[[], datetime]
 
@@ -64,12 +72,21 @@ class Intake:
 class Engine:
     """Use cases over one open store. ``operator`` is whoever unlocked it."""
 
-    def __init__(self, worker: StoreWorker, *, clock: Clock, tz: tzinfo) -> None:
+    def __init__(
+        self,
+        worker: StoreWorker,
+        *,
+        clock: Clock,
+        tz: tzinfo,
+        sync_settings: SyncSettings | None = None,
+    ) -> None:
         self.worker = worker
         self.clock = clock
         self.tz = tz
         # The capture desk (camera, microphone, recordings); set by the host at login.
         self.capture: Any = None
+        # The hub link; its background loop is started by the host (the app), not by the CLI.
+        self.sync = SyncService(worker, clock=clock, settings=sync_settings)
 
     def today(self) -> date:
         return self.clock().astimezone(self.tz).date()
@@ -78,11 +95,13 @@ class Engine:
     async def register_patient(self, fields: dict[str, Any]) -> Patient:
         patient = Patient.create(today=self.today(), **fields)
         await self.worker.run(lambda s: s.patients.save(patient))
+        self.sync.wake()
         return patient
 
     async def update_patient(self, patient_id: str, fields: dict[str, Any]) -> Patient:
         patient = Patient.create(today=self.today(), id=patient_id, **fields)
         await self.worker.run(lambda s: s.patients.save(patient))
+        self.sync.wake()
         return patient
 
     async def get_patient(self, patient_id: str) -> Patient:
@@ -165,7 +184,9 @@ class Engine:
             s.encounters.save(ready)
             return ready
 
-        return await self.worker.run(work)
+        ready = await self.worker.run(work)
+        self.sync.wake()
+        return ready
 
     async def move_case(
         self, encounter_id: str, to: CaseState, *, reason: str | None = None
@@ -177,7 +198,9 @@ class Engine:
             s.encounters.save(moved)
             return moved
 
-        return await self.worker.run(work)
+        moved = await self.worker.run(work)
+        self.sync.wake()
+        return moved
 
     async def attach_media(
         self,
@@ -211,7 +234,9 @@ class Engine:
                 raise
             return media_id
 
-        return await self.worker.run(work)
+        media_id = await self.worker.run(work)
+        self.sync.wake()
+        return media_id
 
     async def list_attachments(self, encounter_id: str) -> list[dict[str, Any]]:
         """The encounter's attachments still on its list, oldest first: dicts with id, kind,
@@ -251,3 +276,61 @@ class Engine:
 
     async def outbox_pending(self) -> int:
         return await self.worker.run(lambda s: s.outbox.pending_count())
+
+    # ---- sync -------------------------------------------------------------------------------
+    async def sync_status(self) -> SyncStatus:
+        return await self.sync.status()
+
+    async def sync_now(self) -> SyncOutcome:
+        """One sync round now. Never raises; ``ok`` False with the problem when it failed."""
+        return await self.sync.sync_now()
+
+    async def rejected_items(self) -> list[dict[str, Any]]:
+        """Items the hub refused for good: op_id, entity, label (patient name), reject_code,
+        last_error (the hub's words, if any), created_at."""
+        return await self.worker.run(lambda s: s.sync.rejected())
+
+    async def resend_rejected(self, op_id: str | None = None) -> int:
+        count = await self.worker.run(lambda s: s.sync.requeue_rejected(op_id))
+        self.sync.wake()
+        return count
+
+    async def hub_link(self) -> dict[str, Any] | None:
+        """The hub this desktop is enrolled with (without the credential), or None."""
+        link = await self.worker.run(lambda s: s.sync.link())
+        if link is None:
+            return None
+        return {k: v for k, v in link.items() if k != "token"}
+
+    async def provision(
+        self,
+        hub_url: str,
+        code: str,
+        *,
+        device_name: str | None = None,
+        ca_bundle: str | None = None,
+        pinned_sha256: str | None = None,
+        call: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Enrol with the hub and keep the credential in the store. ``SyncError`` if it fails."""
+        prov = Provisioning(
+            hub_url=hub_url,
+            enrol_code=code.strip(),
+            device_name=device_name or default_device_name(),
+            ca_bundle=ca_bundle,
+            pinned_sha256=pinned_sha256,
+            call=call or {},
+        )
+        return await self._provision(prov)
+
+    async def provision_from_file(self, path) -> dict[str, Any]:
+        return await self._provision(read_provisioning_file(path))
+
+    async def _provision(self, prov: Provisioning) -> dict[str, Any]:
+        row = await enrol(prov, clock=self.clock)
+        await self.worker.run(lambda s: s.sync.save_link(row))
+        self.sync.wake()
+        return {k: v for k, v in row.items() if k != "token"}
+
+
+__all__ = ["CaseSummary", "DraftSaved", "Engine", "Intake", "SyncError"]

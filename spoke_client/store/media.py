@@ -343,6 +343,56 @@ class MediaVault:
             raise MediaMissing(media_id=media_id)
         return self._read(path, media_id, bytes(key))
 
+    def read_range(self, media_id: str, key: bytes, offset: int, length: int) -> bytes:
+        """``length`` plaintext bytes from ``offset`` (fewer at the end of the file), reading
+        and authenticating only the segments that hold them: how a resumed upload reads its
+        next chunk without decrypting the file from the start."""
+        if offset < 0 or length < 0:
+            raise ValueError("range-invalid")
+        path = self.path_of(media_id)
+        if len(key) != KEY_LEN:
+            raise ValueError("key-invalid")
+        try:
+            handle = path.open("rb")
+        except FileNotFoundError:
+            raise MediaMissing(media_id=media_id) from None
+        with handle:
+            header = handle.read(HEADER_LEN)
+            if len(header) < HEADER_LEN:
+                raise MediaCorrupt(media_id=media_id, segment=None, reason="truncated-header")
+            magic, version, segment_size, prefix = _HEADER.unpack(header)
+            if (
+                magic != MAGIC
+                or version != FORMAT_VERSION
+                or not (MIN_SEGMENT_SIZE <= segment_size <= MAX_SEGMENT_SIZE)
+            ):
+                raise MediaCorrupt(media_id=media_id, segment=None, reason="bad-header")
+            chunk = segment_size + TAG_LEN
+            full, rest = divmod(os.fstat(handle.fileno()).st_size - HEADER_LEN, chunk)
+            if rest < TAG_LEN:
+                raise MediaCorrupt(media_id=media_id, segment=None, reason="bad-length")
+            aead = AESGCM(bytes(key))
+            aad = _aad(header, media_id)
+            out = bytearray()
+            index = offset // segment_size
+            skip = offset - index * segment_size
+            while len(out) < length and index <= full:
+                last = index == full
+                handle.seek(HEADER_LEN + index * chunk)
+                want = rest if last else chunk
+                sealed = handle.read(want)
+                if len(sealed) != want:
+                    raise MediaCorrupt(media_id=media_id, segment=index, reason="truncated")
+                try:
+                    plain = aead.decrypt(_nonce(prefix, index, last), sealed, aad)
+                except InvalidTag:
+                    bad = MediaCorrupt(media_id=media_id, segment=index, reason="auth-failed")
+                    raise bad from None
+                out += plain[skip : skip + (length - len(out))]
+                skip = 0
+                index += 1
+            return bytes(out)
+
     def read_all(self, media_id: str, key: bytes) -> bytes:
         return b"".join(self.reader(media_id, key))
 

@@ -156,7 +156,44 @@ def _v4(conn: sqlcipher3.Connection) -> None:
     conn.execute("ALTER TABLE attachments ADD COLUMN thumbnail BLOB")
 
 
-MIGRATIONS: tuple[Callable[[sqlcipher3.Connection], None], ...] = (_v1, _v2, _v3, _v4)
+V5 = """
+CREATE TABLE hub_link (
+    id INTEGER PRIMARY KEY CHECK (id = 1),
+    hub_url TEXT NOT NULL,
+    device_id TEXT NOT NULL,
+    token TEXT NOT NULL,
+    facility_code TEXT NOT NULL,
+    facility_name TEXT NOT NULL,
+    hub_id TEXT NOT NULL,
+    ca_bundle TEXT,
+    pinned_sha256 TEXT,
+    extra TEXT NOT NULL DEFAULT '{}',
+    enrolled_at TEXT NOT NULL
+);
+CREATE TABLE sync_state (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+);
+CREATE TABLE messages (
+    id TEXT PRIMARY KEY,
+    encounter_id TEXT NOT NULL,
+    record TEXT NOT NULL,
+    received_at TEXT NOT NULL
+);
+ALTER TABLE outbox ADD COLUMN reject_code TEXT;
+ALTER TABLE outbox ADD COLUMN acked_epoch TEXT
+"""
+
+
+def _v5(conn: sqlcipher3.Connection) -> None:
+    """The hub link: the device credential (kept encrypted here), sync cursor and epoch,
+    messages from the hub, and why an outbox row was rejected."""
+    for statement in V5.split(";"):
+        if statement.strip():
+            conn.execute(statement)
+
+
+MIGRATIONS: tuple[Callable[[sqlcipher3.Connection], None], ...] = (_v1, _v2, _v3, _v4, _v5)
 LATEST = len(MIGRATIONS)
 
 

@@ -30,6 +30,7 @@ from spoke_client.store.repos import (
     PatientRepo,
     PrescriptionRepo,
 )
+from spoke_client.store.syncrepo import SyncRepo
 from spoke_client.store.timestamps import stamp, utc_now
 
 Clock = Callable[[], datetime]
@@ -61,6 +62,7 @@ class Store:
         self.encounters = EncounterRepo(self)
         self.attachments = AttachmentRepo(self)
         self.prescriptions = PrescriptionRepo(self)
+        self.sync = SyncRepo(self)
 
     # ---- opening ------------------------------------------------------------------------
     @classmethod

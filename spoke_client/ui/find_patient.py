@@ -60,7 +60,9 @@ def error_words(error: BaseException) -> str:
     """An engine failure in words: refusals, store errors (codes), anything else."""
     return words.engine_error(
         error,
-        translate("FindPatient", "Something went wrong. Nothing you typed is lost: please try again."),
+        translate(
+            "FindPatient", "Something went wrong. Nothing you typed is lost: please try again."
+        ),
         sep="\n",
     )
 

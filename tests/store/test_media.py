@@ -674,3 +674,29 @@ def test_property_any_flip_or_cut_is_detected(
     path.write_bytes(blob)
     expect_corrupt(vault, sealed, data)
     vault.delete(sealed.media_id)
+
+
+# -- ranges (a resumed upload reads its next chunk from the middle) ------------------------------
+
+
+@settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(size=st.integers(0, 5 * SEG + 9), offset=st.integers(0, 6 * SEG), length=st.integers(0, 7 * SEG))
+def test_read_range_matches_the_plaintext_slice(small: MediaVault, size, offset, length) -> None:
+    data = bytes(range(256)) * 2
+    data = (data * (size // len(data) + 1))[:size]
+    sealed = seal(small, data)
+    assert small.read_range(sealed.media_id, sealed.key, offset, length) == data[
+        offset : offset + length
+    ]
+
+
+def test_read_range_authenticates_the_segments_it_reads(small, small_file) -> None:
+    sealed, data, blob = small_file
+    path = small.path_of(sealed.media_id)
+    damaged = bytearray(blob)
+    damaged[HEADER_LEN + 2 * (SEG + TAG_LEN) + 5] ^= 1  # inside segment 2
+    path.write_bytes(bytes(damaged))
+    assert small.read_range(sealed.media_id, sealed.key, 0, 2 * SEG) == data[: 2 * SEG]
+    with pytest.raises(MediaCorrupt) as caught:
+        small.read_range(sealed.media_id, sealed.key, 2 * SEG + 1, 10)
+    assert caught.value.params["segment"] == 2
