@@ -17,8 +17,8 @@ from contextlib import AbstractContextManager
 from datetime import datetime
 from typing import Any
 
-from spoke_client.domain.ids import new_id
 from spoke_client.domain.encounter import TRANSITIONS, CaseState, Side, allowed_moves
+from spoke_client.domain.ids import new_id
 from spoke_client.domain.prescription import Prescription
 from spoke_client.domain.refusals import DomainRefused, refusal_params
 from spoke_client.sync.protocol import ChangeKind, ErrorCode, RejectCode

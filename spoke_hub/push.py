@@ -41,7 +41,7 @@ MISSING_DEPENDENCY = "missing-dependency"
 STATE_KEPT = "state-kept"
 OLDER_VERSION = "not-newer"
 
-_HEX64 = re.compile(r"[0-9a-f]{64}")
+_HEX64 = re.compile(r"[0-9a-fA-F]{64}")
 
 
 class _Refused(Exception):
@@ -255,9 +255,10 @@ def _apply_attachment(conn: sqlite3.Connection, facility: str, op: Op, now: str)
     payload = op.payload
     _check_id(payload, op)
     encounter_id = _need(payload, "encounter_id", (str,))
-    for field in ("kind", "mime", "created_by"):
+    for field in ("kind", "mime"):
         _need(payload, field, (str,))
-    _need(payload, "caption", (str,), optional=True)
+    for field in ("caption", "created_by"):
+        _need(payload, field, (str,), optional=True)
     size = _need(payload, "size", (int,))
     if size < 0:
         raise _invalid("size: out-of-range")

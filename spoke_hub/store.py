@@ -100,7 +100,8 @@ class HubStore(HubActions, HubUploads):
             try:
                 yield self._conn
             except BaseException:
-                self._conn.execute("ROLLBACK")
+                if self._conn.in_transaction:  # SQLite may have rolled back already
+                    self._conn.execute("ROLLBACK")
                 raise
             self._conn.execute("COMMIT")
 
@@ -155,9 +156,7 @@ class HubStore(HubActions, HubUploads):
         if valid_hours <= 0:
             raise HubRefused("bad-hours", "A code must be valid for some hours (more than 0).")
         self.ensure_facility(facility, name)
-        raw = "".join(
-            secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN)
-        )
+        raw = "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_GROUPS * CODE_GROUP_LEN))
         at = self.clock() if now is None else now
         with self.transaction() as conn:
             conn.execute(
@@ -323,11 +322,23 @@ class HubStore(HubActions, HubUploads):
         """Facility code -> name."""
         return {r["code"]: r["name"] for r in self._query("SELECT code, name FROM facilities")}
 
-    def stats(self) -> dict[str, Any]:
-        """Counts per facility, and each completed media's sha256 (for ``spoke-hub stats``)."""
+    def encounter_ids(self, facility: str) -> list[str]:
+        """Every encounter id the hub holds for ``facility``, sorted."""
+        rows = self._query("SELECT id FROM encounters WHERE facility = ? ORDER BY id", (facility,))
+        return [r["id"] for r in rows]
+
+    def stats(self, *, verify: bool = False) -> dict[str, Any]:
+        """Counts per facility, its encounter ids and each completed media's sha256 (for
+        ``spoke-hub stats``). With ``verify`` the sha256 is recomputed from the bytes on
+        disk (slow on a big hub) instead of the one checked when the upload completed."""
         out: dict[str, Any] = {"hub_id": self.hub_id, "epoch": self.epoch, "facilities": {}}
+        devices = self.devices()
         for code, name in sorted(self.facilities().items()):
-            devices = self.devices()
+            media = self.completed_media(code)
+            if verify:
+                media = {
+                    media_id: self.media_sha256(code, media_id) or "missing" for media_id in media
+                }
             out["facilities"][code] = {
                 "name": name,
                 "devices": sum(1 for d in devices if d.facility == code and not d.revoked_at),
@@ -341,6 +352,7 @@ class HubStore(HubActions, HubUploads):
                         (code,),
                     )
                 ),
-                "media": self.completed_media(code),
+                "media": media,
+                "encounter_ids": self.encounter_ids(code),
             }
         return out

@@ -182,6 +182,14 @@ class HubUploads:
             _unlink(self.media_file(upload_id))
         return len(ids)
 
+    def media_sha256(self, facility: str, media_id: str) -> str | None:
+        """The sha256 of the bytes the hub holds for a media (its first ``length`` bytes);
+        None if there is no upload or no file."""
+        upload = self.find_upload(facility, media_id)
+        if upload is None or not self.media_file(upload).exists():
+            return None
+        return file_sha256(self.media_file(upload), upload.length)
+
     def completed_media(self, facility: str | None = None) -> dict[str, str]:
         """media_id -> sha256 hex of every completed upload (of one facility, or all)."""
         sql = "SELECT media_id, sha256 FROM uploads WHERE completed_at IS NOT NULL"

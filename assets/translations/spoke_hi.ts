@@ -981,8 +981,8 @@
         <translation>{patient} की अधूरी जानकारी सुरक्षित है। जारी रखने के लिए Enter या Ctrl+R दबाएँ।</translation>
     </message>
     <message>
-        <source>No hub set up yet · {count} item(s) waiting to be sent</source>
-        <translation>हब अभी सेट नहीं है · {count} चीज़ें भेजने के लिए रुकी हैं</translation>
+        <source>Sync status could not be read.</source>
+        <translation>सिंक की स्थिति पढ़ी नहीं जा सकी।</translation>
     </message>
     <message>
         <source>{patient} — last saved {when}</source>
@@ -1715,6 +1715,349 @@
     <message>
         <source>Something went wrong with the saved data ({code}).</source>
         <translation>सहेजे गए डेटा में समस्या आई ({code})।</translation>
+    </message>
+</context>
+<context>
+    <name>Sync</name>
+    <message>
+        <source>This computer is not connected to a hub yet, so nothing can be sent. Everything is kept here. Call district IT to set up the hub.</source>
+        <translation>यह कंप्यूटर अभी किसी हब से नहीं जुड़ा है, इसलिए कुछ भी भेजा नहीं जा सकता। सब कुछ यहीं सुरक्षित है। हब सेट करवाने के लिए ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub address set up on this computer is not a safe address, so nothing was sent. Everything is kept here. Call district IT.</source>
+        <translation>इस कंप्यूटर में लिखा हब का पता सुरक्षित नहीं है, इसलिए कुछ भी नहीं भेजा गया। सब कुछ यहीं सुरक्षित है। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>Could not reach the hub. Everything is kept and will be sent when the link returns.</source>
+        <translation>हब से संपर्क नहीं हो सका। सब कुछ सुरक्षित है और कनेक्शन लौटते ही भेज दिया जाएगा।</translation>
+    </message>
+    <message>
+        <source>The hub did not answer in time. Everything is kept and will be sent when the link is better.</source>
+        <translation>हब ने समय पर जवाब नहीं दिया। सब कुछ सुरक्षित है और कनेक्शन बेहतर होते ही भेज दिया जाएगा।</translation>
+    </message>
+    <message>
+        <source>The hub&apos;s safety certificate was not accepted, so nothing was sent. If this network shows a login page, log in first; otherwise call district IT.</source>
+        <translation>हब का सुरक्षा प्रमाणपत्र स्वीकार नहीं हुआ, इसलिए कुछ भी नहीं भेजा गया। अगर यह नेटवर्क लॉगिन पेज दिखाता है, तो पहले लॉगिन करें; नहीं तो ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub has a problem of its own. Everything is kept and sending will be tried again by itself (code {code}).</source>
+        <translation>हब में खुद कोई खराबी है। सब कुछ सुरक्षित है और भेजने की कोशिश अपने आप फिर होगी (कोड {code})।</translation>
+    </message>
+    <message>
+        <source>The hub is busy. Everything is kept and sending will be tried again by itself.</source>
+        <translation>हब अभी व्यस्त है। सब कुछ सुरक्षित है और भेजने की कोशिश अपने आप फिर होगी।</translation>
+    </message>
+    <message>
+        <source>The hub&apos;s answer could not be understood, so nothing was marked as sent. Sending will be tried again by itself.</source>
+        <translation>हब का जवाब समझ में नहीं आया, इसलिए कुछ भी भेजा हुआ नहीं माना गया। भेजने की कोशिश अपने आप फिर होगी।</translation>
+    </message>
+    <message>
+        <source>This program must be updated before the hub accepts anything more. Everything is kept here. Call district IT.</source>
+        <translation>हब अब और कुछ तभी लेगा जब यह प्रोग्राम अपडेट होगा। सब कुछ यहीं सुरक्षित है। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub no longer accepts this computer. Everything is kept here. Call district IT to connect it again.</source>
+        <translation>हब अब इस कंप्यूटर को स्वीकार नहीं करता। सब कुछ यहीं सुरक्षित है। इसे फिर से जुड़वाने के लिए ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub does not recognise this computer. Everything is kept here. Call district IT to connect it again.</source>
+        <translation>हब इस कंप्यूटर को नहीं पहचानता। सब कुछ यहीं सुरक्षित है। इसे फिर से जुड़वाने के लिए ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub did not accept the set-up code: it was already used, has expired or was mistyped. Call district IT for a new one.</source>
+        <translation>हब ने सेटअप कोड स्वीकार नहीं किया: वह पहले इस्तेमाल हो चुका है, उसकी अवधि खत्म हो गई है, या गलत लिखा गया है। नए कोड के लिए ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub refused something it was sent. The rest is kept and sent. If this keeps happening, call district IT (code {code}).</source>
+        <translation>हब ने भेजी गई एक चीज़ लेने से मना कर दिया। बाकी सब सुरक्षित है और भेजा जा रहा है। अगर ऐसा बार-बार हो, तो ज़िला आईटी को फ़ोन करें (कोड {code})।</translation>
+    </message>
+    <message>
+        <source>A photo or file is too large for the hub. It stays on this computer. Call district IT.</source>
+        <translation>एक फ़ोटो या फ़ाइल हब के लिए बहुत बड़ी है। वह इसी कंप्यूटर पर रहेगी। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>A photo or recording is no longer on this computer and the hub does not have it. Call district IT.</source>
+        <translation>एक फ़ोटो या रिकॉर्डिंग अब इस कंप्यूटर पर नहीं है, और हब के पास भी नहीं है। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub settings file (provision.toml) could not be used. Call district IT to check it.</source>
+        <translation>हब की सेटिंग वाली फ़ाइल (provision.toml) इस्तेमाल नहीं हो सकी। उसे जँचवाने के लिए ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub says this data belongs to another centre. Call district IT.</source>
+        <translation>हब के अनुसार यह डेटा किसी दूसरे केंद्र का है। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>Something went wrong while sending. Everything is kept here. If this keeps happening, call district IT (code {code}).</source>
+        <translation>भेजते समय कुछ गड़बड़ हुई। सब कुछ यहीं सुरक्षित है। अगर ऐसा बार-बार हो, तो ज़िला आईटी को फ़ोन करें (कोड {code})।</translation>
+    </message>
+    <message>
+        <source>The hub found this record incomplete or wrong.</source>
+        <translation>हब को यह रिकॉर्ड अधूरा या गलत लगा।</translation>
+    </message>
+    <message>
+        <source>Check the record, then press “Send again”. If it is refused again, call district IT.</source>
+        <translation>रिकॉर्ड जाँचें, फिर “दोबारा भेजें” दबाएँ। अगर फिर से मना हो, तो ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>This record belongs to another centre.</source>
+        <translation>यह रिकॉर्ड किसी दूसरे केंद्र का है।</translation>
+    </message>
+    <message>
+        <source>Call district IT.</source>
+        <translation>ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub did not accept this change to the case: it has moved on.</source>
+        <translation>हब ने केस में यह बदलाव स्वीकार नहीं किया: केस आगे बढ़ चुका है।</translation>
+    </message>
+    <message>
+        <source>Look at the case on the home screen. If it looks wrong, call district IT.</source>
+        <translation>होम स्क्रीन पर केस देखें। अगर कुछ गलत लगे, तो ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub already has a different version of this change.</source>
+        <translation>हब के पास इस बदलाव का एक अलग रूप पहले से है।</translation>
+    </message>
+    <message>
+        <source>Do not enter it again. Call district IT.</source>
+        <translation>इसे दोबारा न भरें। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>This file is too large for the hub.</source>
+        <translation>यह फ़ाइल हब के लिए बहुत बड़ी है।</translation>
+    </message>
+    <message>
+        <source>It stays on this computer. Call district IT.</source>
+        <translation>यह इसी कंप्यूटर पर रहेगी। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub refused this item (code {code}).</source>
+        <translation>हब ने यह चीज़ लेने से मना कर दिया (कोड {code})।</translation>
+    </message>
+    <message>
+        <source>Press “Send again”. If it is refused again, call district IT and tell them the code.</source>
+        <translation>“दोबारा भेजें” दबाएँ। अगर फिर से मना हो, तो ज़िला आईटी को फ़ोन करके यह कोड बताएँ।</translation>
+    </message>
+    <message>
+        <source>Patient details</source>
+        <translation>मरीज़ की जानकारी</translation>
+    </message>
+    <message>
+        <source>Case</source>
+        <translation>केस</translation>
+    </message>
+    <message>
+        <source>Photo or file</source>
+        <translation>फ़ोटो या फ़ाइल</translation>
+    </message>
+    <message>
+        <source>{mb} MB</source>
+        <translation>{mb} एमबी</translation>
+    </message>
+    <message>
+        <source>{kb} KB</source>
+        <translation>{kb} केबी</translation>
+    </message>
+    <message>
+        <source>No hub set up yet</source>
+        <translation>हब अभी सेट नहीं है</translation>
+    </message>
+    <message>
+        <source>Online</source>
+        <translation>ऑनलाइन</translation>
+    </message>
+    <message>
+        <source>Offline</source>
+        <translation>ऑफ़लाइन</translation>
+    </message>
+    <message>
+        <source>Not checked yet</source>
+        <translation>अभी जाँचा नहीं गया</translation>
+    </message>
+    <message>
+        <source>Everything sent</source>
+        <translation>सब कुछ भेज दिया गया</translation>
+    </message>
+    <message>
+        <source>1 item ({size}) waiting to be sent</source>
+        <translation>1 चीज़ ({size}) भेजने के लिए रुकी है</translation>
+    </message>
+    <message>
+        <source>{count} items ({size}) waiting to be sent</source>
+        <translation>{count} चीज़ें ({size}) भेजने के लिए रुकी हैं</translation>
+    </message>
+    <message>
+        <source>1 item refused by the hub</source>
+        <translation>हब ने 1 चीज़ लेने से मना किया</translation>
+    </message>
+    <message>
+        <source>{count} items refused by the hub</source>
+        <translation>हब ने {count} चीज़ें लेने से मना किया</translation>
+    </message>
+    <message>
+        <source>Never sent yet</source>
+        <translation>अभी तक कुछ नहीं भेजा गया</translation>
+    </message>
+    <message>
+        <source>Last sent {when}</source>
+        <translation>पिछली बार भेजा: {when}</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s clock is off by {minutes} minutes: check the date and time</source>
+        <translation>इस कंप्यूटर की घड़ी में {minutes} मिनट का फ़र्क है: तारीख और समय जाँचें</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s clock is off by {hours} hours: check the date and time</source>
+        <translation>इस कंप्यूटर की घड़ी में {hours} घंटे का फ़र्क है: तारीख और समय जाँचें</translation>
+    </message>
+    <message>
+        <source>This computer&apos;s clock is off by {days} days: check the date and time</source>
+        <translation>इस कंप्यूटर की घड़ी में {days} दिन का फ़र्क है: तारीख और समय जाँचें</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>सिंक हो रहा है…</translation>
+    </message>
+    <message>
+        <source>Paused for a call</source>
+        <translation>कॉल के कारण रुका है</translation>
+    </message>
+    <message>
+        <source>Update needed: call district IT</source>
+        <translation>अपडेट ज़रूरी है: ज़िला आईटी को फ़ोन करें</translation>
+    </message>
+    <message>
+        <source>Done: nothing new to send, and nothing new from the hub.</source>
+        <translation>हो गया: भेजने को कुछ नया नहीं था, और हब से भी कुछ नया नहीं आया।</translation>
+    </message>
+    <message>
+        <source>1 change</source>
+        <translation>1 बदलाव</translation>
+    </message>
+    <message>
+        <source>{count} changes</source>
+        <translation>{count} बदलाव</translation>
+    </message>
+    <message>
+        <source>1 file</source>
+        <translation>1 फ़ाइल</translation>
+    </message>
+    <message>
+        <source>{count} files</source>
+        <translation>{count} फ़ाइलें</translation>
+    </message>
+    <message>
+        <source>1 update</source>
+        <translation>1 अपडेट</translation>
+    </message>
+    <message>
+        <source>{count} updates</source>
+        <translation>{count} अपडेट</translation>
+    </message>
+    <message>
+        <source>Sent {changes} and {files}; received {updates} from the hub.</source>
+        <translation>{changes} और {files} भेजे गए; हब से {updates} मिले।</translation>
+    </message>
+    <message>
+        <source>{refused}: see the list of refused items.</source>
+        <translation>{refused}: मना की गई चीज़ों की सूची देखें।</translation>
+    </message>
+</context>
+<context>
+    <name>SyncBadge</name>
+    <message>
+        <source>Sync… (Ctrl+Y)</source>
+        <translation>सिंक… (Ctrl+Y)</translation>
+    </message>
+</context>
+<context>
+    <name>SyncScreen</name>
+    <message>
+        <source>Sending to the hub</source>
+        <translation>हब को भेजना</translation>
+    </message>
+    <message>
+        <source>Back (Esc)</source>
+        <translation>वापस (Esc)</translation>
+    </message>
+    <message>
+        <source>Status</source>
+        <translation>स्थिति</translation>
+    </message>
+    <message>
+        <source>Sync now (Ctrl+S)</source>
+        <translation>अभी सिंक करें (Ctrl+S)</translation>
+    </message>
+    <message>
+        <source>Refused by the hub</source>
+        <translation>हब ने जिन्हें लेने से मना किया</translation>
+    </message>
+    <message>
+        <source>Send again (Ctrl+E)</source>
+        <translation>दोबारा भेजें (Ctrl+E)</translation>
+    </message>
+    <message>
+        <source>Patient</source>
+        <translation>मरीज़</translation>
+    </message>
+    <message>
+        <source>What it is</source>
+        <translation>क्या है</translation>
+    </message>
+    <message>
+        <source>Why it was refused</source>
+        <translation>मना करने का कारण</translation>
+    </message>
+    <message>
+        <source>No hub is set up on this computer yet, so nothing can be sent; everything is kept here. District IT enrols this desktop with “spoke-client provision” or a provision.toml file.</source>
+        <translation>इस कंप्यूटर पर अभी कोई हब सेट नहीं है, इसलिए कुछ भी भेजा नहीं जा सकता; सब कुछ यहीं सुरक्षित है। ज़िला आईटी इस कंप्यूटर को “spoke-client provision” या provision.toml फ़ाइल से हब से जोड़ता है।</translation>
+    </message>
+    <message>
+        <source>Hub: {url}
+This centre: {facility} ({code})</source>
+        <translation>हब: {url}
+यह केंद्र: {facility} ({code})</translation>
+    </message>
+    <message>
+        <source>Last problem: {problem}</source>
+        <translation>पिछली समस्या: {problem}</translation>
+    </message>
+    <message>
+        <source>Sending a photo or file: {done} of {total}</source>
+        <translation>फ़ोटो या फ़ाइल भेजी जा रही है: {total} में से {done}</translation>
+    </message>
+    <message>
+        <source>Syncing…</source>
+        <translation>सिंक हो रहा है…</translation>
+    </message>
+    <message>
+        <source>Sending did not work. Everything is kept here; try again later.</source>
+        <translation>भेजना नहीं हो सका। सब कुछ यहीं सुरक्षित है; थोड़ी देर बाद फिर कोशिश करें।</translation>
+    </message>
+    <message>
+        <source>The hub refused these for good. They are kept on this computer. Choose one to see what to do.</source>
+        <translation>हब ने इन्हें लेने से पक्का मना कर दिया है। ये इसी कंप्यूटर पर सुरक्षित हैं। क्या करना है, यह देखने के लिए किसी एक को चुनें।</translation>
+    </message>
+    <message>
+        <source>Nothing was refused by the hub.</source>
+        <translation>हब ने किसी चीज़ को लेने से मना नहीं किया।</translation>
+    </message>
+    <message>
+        <source>What to do: {advice}</source>
+        <translation>क्या करें: {advice}</translation>
+    </message>
+    <message>
+        <source>The hub&apos;s note, for district IT: {note}</source>
+        <translation>ज़िला आईटी के लिए हब का नोट: {note}</translation>
+    </message>
+    <message>
+        <source>Something went wrong. Nothing is lost: please try again.</source>
+        <translation>कुछ गड़बड़ हुई। कुछ भी खोया नहीं है: कृपया फिर कोशिश करें।</translation>
+    </message>
+    <message>
+        <source>{patient} — {what}: will be sent again with the next sync.</source>
+        <translation>{patient} — {what}: अगली बार सिंक होने पर फिर से भेजा जाएगा।</translation>
     </message>
 </context>
 <context>

@@ -39,6 +39,8 @@ _MEDIA_DUE = """
     a.removed_at IS NULL AND a.confirmed_at IS NULL AND a.purged_at IS NULL
     AND EXISTS (SELECT 1 FROM outbox x WHERE x.entity = 'encounter'
                 AND x.entity_id = a.encounter_id)
+    AND NOT EXISTS (SELECT 1 FROM outbox r WHERE r.entity = 'attachment'
+                    AND r.entity_id = a.id AND r.state = 'rejected')
 """
 
 
@@ -218,6 +220,20 @@ class SyncRepo:
         with self.s.write(check_disk=False):
             self.s.conn.execute(
                 "UPDATE attachments SET upload_url = ? WHERE id = ?", (url, media_id)
+            )
+
+    def reject_media(self, media_id: str, code: str, detail: str | None) -> None:
+        """The hub will never take this file (too large, or lost here and there): its
+        attachment op is listed as refused, with the reason, until someone sends it again."""
+        with self.s.write(check_disk=False):
+            self.s.conn.execute(
+                "UPDATE outbox SET state = 'rejected', reject_code = ?, last_error = ?"
+                " WHERE seq = (SELECT max(seq) FROM outbox WHERE entity = 'attachment'"
+                " AND entity_id = ?)",
+                (code, detail, media_id),
+            )
+            self.s.audit.record(
+                "sync-rejected", entity="attachment", entity_id=media_id, detail={"code": code}
             )
 
     def confirm_media(self, media_id: str) -> None:

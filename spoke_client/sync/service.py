@@ -86,6 +86,10 @@ class _Round:
     pulled: int = 0
 
 
+# Failures of the link itself, not of one item: the round stops and reports them.
+_LINK_PROBLEMS = frozenset({"update-needed", "device-revoked", "not-enrolled"})
+
+
 def _call_sync(store: Any, name: str, *args: Any, **kwargs: Any) -> Any:
     return getattr(store.sync, name)(*args, **kwargs)
 
@@ -208,7 +212,12 @@ class SyncService:
                 done = await self._round()
             except SyncError as exc:
                 self._last_error = _problem(exc)
-                self._online = exc.kind not in ("hub-unreachable", "timeout", "tls")
+                if exc.kind in ("hub-unreachable", "timeout", "tls"):
+                    self._online = False
+                elif exc.kind in ("not-provisioned", "insecure-url"):
+                    self._online = None  # nothing was tried
+                else:
+                    self._online = True  # the hub answered, if not as hoped
                 self._update_needed = exc.kind == "update-needed"
                 await self._sync("put_state", last_error=self._last_error)
                 raise
@@ -358,10 +367,14 @@ class SyncService:
                     try:
                         complete = await uploader.upload(item)
                     except SyncError as exc:
-                        if exc.retryable:
+                        if exc.retryable or exc.kind in _LINK_PROBLEMS:
                             raise
-                        skip.add(item.media_id)  # e.g. refused: the others still go
-                        self._last_error = _problem(exc)
+                        # Refused for good (too large, lost): listed as refused, with the
+                        # reason, and the other files still go.
+                        skip.add(item.media_id)
+                        why = str(exc.params.get("hub_code") or exc.kind)
+                        await self._sync("reject_media", item.media_id, why, str(exc))
+                        done.rejected += 1
                         continue
                     if not complete:
                         return

@@ -11,7 +11,7 @@ from collections.abc import Callable, Coroutine
 from concurrent.futures import Future
 from typing import Any
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, Qt, Signal
 
 from spoke_client.engine.host import EngineHost
 
@@ -24,7 +24,9 @@ class Bridge(QObject):
         super().__init__(parent)
         self.host = host
         self._in_flight = 0
-        self._finished.connect(self._deliver)
+        # Queued even when the future is already done on the GUI thread's own call: the
+        # callback never runs inside ``call()``.
+        self._finished.connect(self._deliver, Qt.ConnectionType.QueuedConnection)
 
     @property
     def engine(self):

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QSize, Qt, QTimer, Signal
+from PySide6.QtGui import QHideEvent, QMouseEvent, QResizeEvent, QShowEvent
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QFrame,
     QHBoxLayout,
     QHeaderView,
     QLabel,
@@ -23,6 +25,9 @@ from PySide6.QtWidgets import (
 from spoke_client.engine.errors import StoreError
 from spoke_client.ui import words
 from spoke_client.ui.common import AppContext, Screen, error_label, show_message
+from spoke_client.ui.sync_screen import set_level, status_level
+
+STATUS_POLL_MS = 2000
 
 
 class HomeScreen(Screen):
@@ -32,7 +37,8 @@ class HomeScreen(Screen):
         super().__init__(ctx, parent)
         self._cases: list = []
         self._drafts: list[dict] = []
-        self._pending: int | None = None
+        self._status = None  # the engine's SyncStatus, read every 2 s while shown
+        self._polling = False
         self._offer_draft = False
         self.operator = ""
         outer = QVBoxLayout(self)
@@ -41,7 +47,7 @@ class HomeScreen(Screen):
         self.title = QLabel(objectName="title")
         top.addWidget(self.title)
         top.addStretch()
-        self.sync_badge = QLabel(objectName="sync")
+        self.sync_badge = SyncBadge()
         top.addWidget(self.sync_badge)
         self.lock_button = QPushButton()
         top.addWidget(self.lock_button)
@@ -81,6 +87,9 @@ class HomeScreen(Screen):
         outer.addWidget(self.cases, 1)
         self.error = error_label()
         outer.addWidget(self.error)
+        self.status_timer = QTimer(self)
+        self.status_timer.setInterval(STATUS_POLL_MS)
+        self.status_timer.timeout.connect(self.poll_sync)
 
         self.new_button.clicked.connect(lambda: self.ctx.go("register"))
         self.find_button.clicked.connect(lambda: self.ctx.go("find"))
@@ -88,11 +97,13 @@ class HomeScreen(Screen):
         self.drafts.itemActivated.connect(lambda _i: self.resume())
         self.lock_button.clicked.connect(lambda: self.ctx.go("lock"))
         self.device_check_button.clicked.connect(lambda: self.ctx.go("device_check"))
+        self.sync_badge.clicked.connect(lambda: self.ctx.go("sync"))
         self.shortcut("Ctrl+N", lambda: self.ctx.go("register"))
         self.shortcut("Ctrl+F", lambda: self.ctx.go("find"))
         self.shortcut("Ctrl+R", self.resume)
         self.shortcut("Ctrl+L", lambda: self.ctx.go("lock"))
         self.shortcut("Ctrl+D", lambda: self.ctx.go("device_check"))
+        self.shortcut("Ctrl+Y", lambda: self.ctx.go("sync"))
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -111,6 +122,7 @@ class HomeScreen(Screen):
         self.cases.setHorizontalHeaderLabels(
             [self.tr("Time"), self.tr("Patient"), self.tr("Village"), self.tr("Status")]
         )
+        self.sync_badge.retranslate()
         self._show_sync()
         self._show_drafts()
         self._show_cases()
@@ -130,7 +142,16 @@ class HomeScreen(Screen):
         self.banner.setText(message or "")
         self.banner.setVisible(bool(message))
         self.refresh()
+        self.status_timer.start()
         self.new_button.setFocus()
+
+    def showEvent(self, event: QShowEvent) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self.status_timer.start()  # also when shown again after the lock screen
+
+    def hideEvent(self, event: QHideEvent) -> None:  # noqa: N802 (Qt's name)
+        self.status_timer.stop()
+        super().hideEvent(event)
 
     def refresh(self) -> None:
         engine = self.bridge.engine
@@ -138,7 +159,14 @@ class HomeScreen(Screen):
             return
         self.bridge.call(engine.list_today(), self._got_cases, self._failed)
         self.bridge.call(engine.unfinished_drafts(), self._got_drafts, self._failed)
-        self.bridge.call(engine.outbox_pending(), self._got_pending, self._failed)
+        self.poll_sync()
+
+    def poll_sync(self) -> None:
+        engine = self.bridge.engine
+        if engine is None or self._polling:
+            return
+        self._polling = True
+        self.bridge.call(engine.sync_status(), self._got_status, self._status_failed)
 
     def _got_cases(self, cases: list) -> None:
         self._cases = cases
@@ -158,19 +186,35 @@ class HomeScreen(Screen):
             self.banner.setVisible(True)
             self.drafts.setFocus()
 
-    def _got_pending(self, pending: int) -> None:
-        self._pending = pending
+    def _got_status(self, status) -> None:
+        self._polling = False
+        self._status = status
         self._show_sync()
 
+    def _status_failed(self, error: BaseException) -> None:
+        self._polling = False
+        # In the badge, not the error line: the next reading (2 s later) replaces it.
+        said = words.engine_error(error, self.tr("Sync status could not be read."))
+        self.sync_badge.show_status(None, "error", [said])
+
     def _show_sync(self) -> None:
-        if self._pending is None:
-            self.sync_badge.setText("")
+        s = self._status
+        if s is None:
+            self.sync_badge.show_status(None, "warn", [])
             return
-        self.sync_badge.setText(
-            self.tr("No hub set up yet · {count} item(s) waiting to be sent").format(
-                count=self._pending
-            )
+        # The headline: the link and what waits; then when it last went, what went wrong.
+        headline = (
+            words.sync_connection(s) + " · " + words.sync_waiting(s.waiting_items, s.waiting_bytes)
         )
+        second = [words.sync_last_sent(s.last_success, self.ctx.tz)]
+        if s.rejected_items:
+            second.append(words.sync_rejected(s.rejected_items))
+        lines = [" · ".join(second)]
+        kind = (s.last_error or {}).get("kind")
+        if kind and kind != "not-provisioned":
+            lines.append(words.sync_problem(s.last_error))
+        lines += words.sync_notes(s)
+        self.sync_badge.show_status(headline, status_level(s), lines)
 
     def _show_drafts(self) -> None:
         self.drafts.clear()
@@ -211,6 +255,102 @@ class HomeScreen(Screen):
         if not isinstance(error, StoreError):
             raise error
         show_message(self.error, words.store_error(error))
+
+
+class OneLine(QLabel):
+    """One line of words shortened with "…" to the room it has; the whole text is its
+    tooltip (and the sync screen shows it in full)."""
+
+    def __init__(self, **kw) -> None:
+        super().__init__(**kw)
+        self.full_text = ""
+
+    def set_full_text(self, text: str) -> None:
+        self.full_text = text
+        self.setToolTip(text)
+        self._fit()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 (Qt's name)
+        super().resizeEvent(event)
+        self._fit()
+
+    def _fit(self) -> None:
+        room = self.contentsRect().width()
+        self.setText(
+            self.fontMetrics().elidedText(self.full_text, Qt.TextElideMode.ElideRight, room)
+        )
+
+    def sizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(
+            self.fontMetrics().horizontalAdvance(self.full_text) + 4, super().sizeHint().height()
+        )
+
+    def minimumSizeHint(self) -> QSize:  # noqa: N802 (Qt's name)
+        return QSize(40, super().minimumSizeHint().height())
+
+
+class SyncBadge(QFrame):
+    """The sync status at the top of home, in words (colour only helps); a click, its button
+    or Ctrl+Y opens the sync screen."""
+
+    clicked = Signal()
+    MAX_LINES = 4
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent, objectName="sync_badge")
+        self.setMaximumWidth(620)
+        self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.setStyleSheet(BADGE_STYLE)
+        row = QHBoxLayout(self)
+        row.setContentsMargins(10, 4, 6, 4)
+        text = QVBoxLayout()
+        text.setSpacing(0)
+        self.headline = OneLine(objectName="sync_headline")
+        self.lines = [OneLine() for _ in range(self.MAX_LINES)]
+        text.addWidget(self.headline)
+        for line in self.lines:
+            text.addWidget(line)
+        row.addLayout(text, 1)
+        self.open_button = QPushButton(objectName="open_sync")
+        self.open_button.clicked.connect(self.clicked)
+        row.addWidget(self.open_button, 0, Qt.AlignmentFlag.AlignVCenter)
+        self.show_status(None, "warn", [])
+
+    def retranslate(self) -> None:
+        self.open_button.setText(self.tr("Sync… (Ctrl+Y)"))
+
+    def show_status(self, headline: str | None, level: str, lines: list[str]) -> None:
+        self.headline.set_full_text(headline or "")
+        self.headline.setVisible(bool(headline))
+        for label, text in zip(self.lines, lines + [""] * self.MAX_LINES, strict=False):
+            label.set_full_text(text)
+            label.setVisible(bool(text))
+        set_level(self, level)
+        set_level(self.headline, level)
+        self.setAccessibleName(self.text())
+
+    def text(self) -> str:
+        """Everything the badge says, in full, one line each."""
+        shown = [self.headline, *self.lines]
+        return "\n".join(w.full_text for w in shown if w.full_text)
+
+    def mousePressEvent(self, event: QMouseEvent) -> None:  # noqa: N802 (Qt's name)
+        if event.button() == Qt.MouseButton.LeftButton:
+            self.clicked.emit()
+        super().mousePressEvent(event)
+
+
+BADGE_STYLE = """
+QFrame#sync_badge { border: 1px solid #888; border-radius: 6px; background: #f4f4f4; }
+QFrame#sync_badge[level="ok"] { border-color: #1b5e20; background: #e8f5e9; }
+QFrame#sync_badge[level="warn"] { border-color: #8a4b00; background: #fff4e0; }
+QFrame#sync_badge[level="error"] { border-color: #b00020; background: #fdecea; }
+QLabel { border: none; background: transparent; }
+QLabel#sync_headline { font-weight: bold; }
+QLabel#sync_headline[level="ok"] { color: #1b5e20; }
+QLabel#sync_headline[level="warn"] { color: #8a4b00; }
+QLabel#sync_headline[level="error"] { color: #b00020; }
+"""
 
 
 def _local_time(stamp: str, tz) -> str:

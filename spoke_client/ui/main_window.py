@@ -21,6 +21,7 @@ SCREENS = {
     "register": ("spoke_client.ui.register", "RegisterScreen"),
     "intake": ("spoke_client.ui.intake.wizard", "IntakeWizard"),
     "device_check": ("spoke_client.ui.device_check", "DeviceCheckScreen"),
+    "sync": ("spoke_client.ui.sync_screen", "SyncScreen"),
 }
 
 DEFAULT_IDLE_MINUTES = 5

@@ -7,6 +7,8 @@ takes effect on the next retranslate.
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from PySide6.QtCore import QCoreApplication
 
 from spoke_client.domain.encounter import CaseState, EncounterLocked, IllegalMove, Specialty
@@ -352,3 +354,246 @@ def engine_error(error: BaseException, fallback: str, sep: str = " ") -> str:
     if isinstance(error, StoreError):
         return store_error(error)
     return fallback
+
+
+# ---- sync ------------------------------------------------------------------------------------
+# Written for the CHO: what happened, whether anything is lost (never), and what to do. Codes
+# and HTTP numbers only at the end, in brackets, for district IT on the phone.
+
+
+def sync_problem(problem: dict | None) -> str:
+    """A sync failure (``{"kind": ..., params}``) in one or two plain sentences."""
+    if not problem:
+        return ""
+    kind = str(problem.get("kind", ""))
+    code = problem.get("hub_code") or problem.get("status") or kind
+    texts = {
+        "not-provisioned": translate(
+            "Sync",
+            "This computer is not connected to a hub yet, so nothing can be sent. Everything is kept here. Call district IT to set up the hub.",
+        ),
+        "insecure-url": translate(
+            "Sync",
+            "The hub address set up on this computer is not a safe address, so nothing was sent. Everything is kept here. Call district IT.",
+        ),
+        "hub-unreachable": translate(
+            "Sync",
+            "Could not reach the hub. Everything is kept and will be sent when the link returns.",
+        ),
+        "timeout": translate(
+            "Sync",
+            "The hub did not answer in time. Everything is kept and will be sent when the link is better.",
+        ),
+        "tls": translate(
+            "Sync",
+            "The hub's safety certificate was not accepted, so nothing was sent. If this network shows a login page, log in first; otherwise call district IT.",
+        ),
+        "hub-error": translate(
+            "Sync",
+            "The hub has a problem of its own. Everything is kept and sending will be tried again by itself (code {code}).",
+        ),
+        "hub-busy": translate(
+            "Sync",
+            "The hub is busy. Everything is kept and sending will be tried again by itself.",
+        ),
+        "bad-reply": translate(
+            "Sync",
+            "The hub's answer could not be understood, so nothing was marked as sent. Sending will be tried again by itself.",
+        ),
+        "update-needed": translate(
+            "Sync",
+            "This program must be updated before the hub accepts anything more. Everything is kept here. Call district IT.",
+        ),
+        "device-revoked": translate(
+            "Sync",
+            "The hub no longer accepts this computer. Everything is kept here. Call district IT to connect it again.",
+        ),
+        "not-enrolled": translate(
+            "Sync",
+            "The hub does not recognise this computer. Everything is kept here. Call district IT to connect it again.",
+        ),
+        "enrol-code-invalid": translate(
+            "Sync",
+            "The hub did not accept the set-up code: it was already used, has expired or was mistyped. Call district IT for a new one.",
+        ),
+        "refused": translate(
+            "Sync",
+            "The hub refused something it was sent. The rest is kept and sent. If this keeps happening, call district IT (code {code}).",
+        ),
+        "too-large": translate(
+            "Sync",
+            "A photo or file is too large for the hub. It stays on this computer. Call district IT.",
+        ),
+        "upload-lost": translate(
+            "Sync",
+            "A photo or recording is no longer on this computer and the hub does not have it. Call district IT.",
+        ),
+        "provisioning-file": translate(
+            "Sync",
+            "The hub settings file (provision.toml) could not be used. Call district IT to check it.",
+        ),
+        "other-facility": translate(
+            "Sync",
+            "The hub says this data belongs to another centre. Call district IT.",
+        ),
+    }
+    text = texts.get(
+        kind,
+        translate(
+            "Sync",
+            "Something went wrong while sending. Everything is kept here. If this keeps happening, call district IT (code {code}).",
+        ),
+    )
+    return text.format(code=code)
+
+
+def reject_reason(code: str | None) -> tuple[str, str]:
+    """Why the hub refused an item for good, and what the operator can do about it."""
+    code = code or ""
+    known = {
+        "invalid": (
+            translate("Sync", "The hub found this record incomplete or wrong."),
+            translate(
+                "Sync",
+                "Check the record, then press “Send again”. If it is refused again, call district IT.",
+            ),
+        ),
+        "other-facility": (
+            translate("Sync", "This record belongs to another centre."),
+            translate("Sync", "Call district IT."),
+        ),
+        "illegal-state": (
+            translate("Sync", "The hub did not accept this change to the case: it has moved on."),
+            translate(
+                "Sync",
+                "Look at the case on the home screen. If it looks wrong, call district IT.",
+            ),
+        ),
+        "conflict": (
+            translate("Sync", "The hub already has a different version of this change."),
+            translate("Sync", "Do not enter it again. Call district IT."),
+        ),
+        "too-large": (
+            translate("Sync", "This file is too large for the hub."),
+            translate("Sync", "It stays on this computer. Call district IT."),
+        ),
+    }
+    if code in known:
+        return known[code]
+    return (
+        translate("Sync", "The hub refused this item (code {code}).").format(code=code),
+        translate(
+            "Sync",
+            "Press “Send again”. If it is refused again, call district IT and tell them the code.",
+        ),
+    )
+
+
+def sync_item_kind(entity: str) -> str:
+    return {
+        "patient": translate("Sync", "Patient details"),
+        "encounter": translate("Sync", "Case"),
+        "attachment": translate("Sync", "Photo or file"),
+    }.get(entity, entity)
+
+
+def data_size(size: int) -> str:
+    if size >= 1_000_000:
+        return translate("Sync", "{mb} MB").format(mb=f"{size / 1_000_000:.1f}")
+    return translate("Sync", "{kb} KB").format(kb=max(1, round(size / 1000)))
+
+
+def sync_connection(status) -> str:
+    if not status.provisioned:
+        return translate("Sync", "No hub set up yet")
+    return {
+        True: translate("Sync", "Online"),
+        False: translate("Sync", "Offline"),
+        None: translate("Sync", "Not checked yet"),
+    }[status.online]
+
+
+def sync_waiting(items: int, size: int) -> str:
+    if items == 0:
+        return translate("Sync", "Everything sent")
+    if items == 1:
+        return translate("Sync", "1 item ({size}) waiting to be sent").format(size=data_size(size))
+    return translate("Sync", "{count} items ({size}) waiting to be sent").format(
+        count=items, size=data_size(size)
+    )
+
+
+def sync_rejected(count: int) -> str:
+    if count == 1:
+        return translate("Sync", "1 item refused by the hub")
+    return translate("Sync", "{count} items refused by the hub").format(count=count)
+
+
+def sync_last_sent(moment: str | None, tz) -> str:
+    """When the hub last took everything, in the centre's time (the date if not today)."""
+    if not moment:
+        return translate("Sync", "Never sent yet")
+    local = datetime.fromisoformat(moment).astimezone(tz)
+    today = datetime.now(local.tzinfo).date()
+    when = local.strftime("%H:%M" if local.date() == today else "%d/%m/%Y %H:%M")
+    return translate("Sync", "Last sent {when}").format(when=when)
+
+
+def clock_skew(seconds: float) -> str:
+    off = abs(seconds)
+    if off < 2 * 3600:
+        return translate(
+            "Sync", "This computer's clock is off by {minutes} minutes: check the date and time"
+        ).format(minutes=round(off / 60))
+    if off < 2 * 86400:
+        return translate(
+            "Sync", "This computer's clock is off by {hours} hours: check the date and time"
+        ).format(hours=round(off / 3600))
+    return translate(
+        "Sync", "This computer's clock is off by {days} days: check the date and time"
+    ).format(days=round(off / 86400))
+
+
+def sync_notes(status) -> list[str]:
+    """What needs the operator's eye besides the counts: syncing, paused, update, clock."""
+    notes = []
+    if status.syncing:
+        notes.append(translate("Sync", "Syncing…"))
+    if status.paused_for_call:
+        notes.append(translate("Sync", "Paused for a call"))
+    if status.update_needed:
+        notes.append(translate("Sync", "Update needed: call district IT"))
+    if status.skew_warning and status.clock_skew_s is not None:
+        notes.append(clock_skew(status.clock_skew_s))
+    return notes
+
+
+def sync_outcome(outcome) -> str:
+    """What one "Sync now" did. Never success words when it failed."""
+    if not outcome.ok:
+        return sync_problem(outcome.problem or {"kind": "unknown"})
+    if not (outcome.pushed or outcome.uploaded or outcome.pulled or outcome.rejected):
+        return translate("Sync", "Done: nothing new to send, and nothing new from the hub.")
+    changes = (
+        translate("Sync", "1 change")
+        if outcome.pushed == 1
+        else translate("Sync", "{count} changes").format(count=outcome.pushed)
+    )
+    files = (
+        translate("Sync", "1 file")
+        if outcome.uploaded == 1
+        else translate("Sync", "{count} files").format(count=outcome.uploaded)
+    )
+    updates = (
+        translate("Sync", "1 update")
+        if outcome.pulled == 1
+        else translate("Sync", "{count} updates").format(count=outcome.pulled)
+    )
+    text = translate("Sync", "Sent {changes} and {files}; received {updates} from the hub.").format(
+        changes=changes, files=files, updates=updates
+    )
+    if outcome.rejected:
+        text += " " + translate("Sync", "{refused}: see the list of refused items.").format(
+            refused=sync_rejected(outcome.rejected)
+        )
+    return text

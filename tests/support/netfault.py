@@ -463,7 +463,12 @@ class FaultProxy:
             self._bind()
         assert self._lsock is not None
         self._lsock.listen(128)
-        self._loop.add_reader(self._lsock.fileno(), self._on_accept_ready)
+        try:
+            self._loop.add_reader(self._lsock.fileno(), self._on_accept_ready)
+        except NotImplementedError:
+            raise RuntimeError(
+                "FaultProxy needs a selector event loop (add_reader); use start_in_thread()"
+            ) from None
         self._listening = True
 
     def _unlisten(self) -> None:

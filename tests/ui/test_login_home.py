@@ -97,7 +97,9 @@ def test_home_shows_cases_drafts_and_the_real_outbox_count(qtbot, ctx, host):
     qtbot.waitUntil(lambda: screen.cases.rowCount() == 1 and screen.drafts.count() == 1)
     assert screen.cases.item(0, 1).text() == "Seeta Devi"
     assert screen.cases.item(0, 3).text() == "Intake not finished"
-    assert "1 item(s) waiting" in screen.sync_badge.text()  # the patient record
+    # the patient record, waiting for a hub
+    qtbot.waitUntil(lambda: "1 item (" in screen.sync_badge.text())
+    assert screen.sync_badge.text().startswith("No hub set up yet · 1 item (")
     assert "unfinished intake for Seeta Devi was kept" in screen.banner.text()
     qtbot.waitUntil(lambda: QApplication.focusWidget() is screen.drafts)
     qtbot.keyClick(QApplication.focusWidget(), Qt.Key.Key_Return)

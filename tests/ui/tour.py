@@ -6,6 +6,7 @@ Used by the text-fit test (tests/ui/test_screens_fit.py) and by the screenshot c
 
 from __future__ import annotations
 
+import socket
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -185,9 +186,41 @@ def tour(data_dir: Path, language: str) -> Iterator[tuple[str, MainWindow]]:
         yield "14-device-check", window
         window.go("home")
 
+        # Enrolled with a hub that is down, and one record the hub refused.
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            port = s.getsockname()[1]
+        link = {
+            "hub_url": f"http://127.0.0.1:{port}",
+            "device_id": "d1",
+            "token": "t",
+            "facility_code": "HWC-0042",
+            "facility_name": "Rampur Sub-centre",
+            "hub_id": "h",
+        }
+
+        def enrol_and_refuse(s) -> None:
+            s.sync.save_link(link)
+            op_id = s.outbox.for_entity(ramu.id)[0]["op_id"]
+            s.sync.apply_results([(op_id, "rejected", "invalid", "guardian_name: required")], "e")
+
+        host.engine.worker.call(enrol_and_refuse)
+        window.go("sync")
+        sync = window.screens["sync"]
+        wait_until(lambda: sync.link_known and sync.table.rowCount() == 1)
+        sync.sync_now()
+        wait_until(lambda: sync.outcome is not None and sync.status and sync.status.online is False)
+        settle()
+        yield "15-sync", window
+        window.go("home")
+        home = window.screens["home"]
+        wait_until(lambda: "refused" in home.sync_badge.text() or "मना" in home.sync_badge.text())
+        settle()
+        yield "16-home-sync-offline", window
+
         window.go("lock")
         settle()
-        yield "15-locked", window
+        yield "17-locked", window
         wait_until(wizard.is_idle)
     finally:
         window.set_language("en", save=False)  # the translator is process-wide
