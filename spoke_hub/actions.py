@@ -161,6 +161,12 @@ class HubActions:
             ) from None
         with self.transaction() as conn:
             case = self._case(conn, case_id)
+            if conn.execute("SELECT 1 FROM prescriptions WHERE id = ?", (rx.id,)).fetchone():
+                raise HubRefused(
+                    "duplicate-prescription",
+                    f"A prescription with the id {rx.id} was already issued; give a new id "
+                    "(or leave id out of the file).",
+                )
             current = CaseState(case["state"])
             if current is not CaseState.PRESCRIBED:
                 if TRANSITIONS.get((current, CaseState.PRESCRIBED)) is not Side.HUB:

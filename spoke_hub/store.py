@@ -328,9 +328,10 @@ class HubStore(HubActions, HubUploads):
         return [r["id"] for r in rows]
 
     def stats(self, *, verify: bool = False) -> dict[str, Any]:
-        """Counts per facility, its encounter ids and each completed media's sha256 (for
-        ``spoke-hub stats``). With ``verify`` the sha256 is recomputed from the bytes on
-        disk (slow on a big hub) instead of the one checked when the upload completed."""
+        """Per facility (for ``spoke-hub stats``): counts (``ops``: op ids stored, each
+        once), its encounter ids and each completed media's sha256. With ``verify`` the
+        sha256 is recomputed from the bytes on disk (slow on a big hub) instead of the one
+        checked when the upload completed."""
         out: dict[str, Any] = {"hub_id": self.hub_id, "epoch": self.epoch, "facilities": {}}
         devices = self.devices()
         for code, name in sorted(self.facilities().items()):
@@ -346,6 +347,7 @@ class HubStore(HubActions, HubUploads):
                 "patients": self.count("patients", code),
                 "encounters": self.count("encounters", code),
                 "attachments": self.count("attachments", code),
+                "ops": self.count("ops", code),
                 "uploads_in_progress": len(
                     self._query(
                         "SELECT 1 FROM uploads WHERE facility = ? AND completed_at IS NULL",

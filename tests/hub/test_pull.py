@@ -130,5 +130,10 @@ def test_a_prescription_is_checked_before_it_is_issued(hub, spoke):
     with pytest.raises(HubRefused, match="draft"):
         hub.store.prescribe(draft, RX)
     assert spoke.pull()["changes"] == []
-    hub.store.prescribe(case, RX)
+    hub.store.prescribe(case, RX | {"id": "rx-1"})
     assert [c["kind"] for c in spoke.pull()["changes"]] == ["case_state", "prescription"]
+    with pytest.raises(HubRefused, match="already issued"):
+        hub.store.prescribe(case, RX | {"id": "rx-1"})
+    hub.store.prescribe(case, RX | {"diagnosis": "Corrected"})  # a second one, no move
+    kinds = [c["kind"] for c in spoke.pull()["changes"]]
+    assert kinds == ["case_state", "prescription", "prescription"]

@@ -234,3 +234,26 @@ def test_ids_that_are_not_unicode_or_versions_sqlite_cannot_hold_are_400(hub, sp
         assert r.status_code == 400, r.text
         assert r.json()["error"]["code"] == "bad-request"
     assert hub.store.count("ops") == 0
+
+
+def test_answers_lost_after_the_commit_are_given_again_on_replay(hub, spoke):
+    """The hub commits the batch and its answers, then dies before replying: the spoke
+    sends the batch again and gets the first answers, marked replay, nothing twice."""
+    real = hub.store.apply_push
+    committed = []
+
+    def commit_then_die(*args, **kwargs):
+        committed.extend(real(*args, **kwargs))
+        raise ConnectionResetError("the reply never left")
+
+    hub.store.apply_push = commit_then_die
+    p = patient_record()
+    e = encounter_record(p["id"])
+    ops = [op("patient", p), op("encounter", e), op("patient", {"id": "x"}, op_id="bad-op")]
+    assert spoke.post("/v1/push", json={"ops": ops}).status_code == 500
+    hub.store.apply_push = real
+
+    again = spoke.push(*ops)
+    assert again == [r.model_dump() | {"replay": True} for r in committed]
+    assert [r["status"] for r in again] == ["applied", "applied", "rejected"]
+    assert hub.store.count("patients") == 1 and hub.store.count("encounters") == 1

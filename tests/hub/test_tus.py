@@ -253,19 +253,31 @@ def test_patch_rules(spoke):
 # ---- cut connections (ASGI level) ------------------------------------------------------------
 
 
-async def asgi_patch(app, url: str, headers: dict, parts: list[bytes], then: str) -> int:
-    """PATCH ``url`` sending ``parts`` then ``then``: "disconnect", "hang" or "end"."""
+async def asgi_patch(
+    app,
+    url: str,
+    headers: dict,
+    parts: list[bytes],
+    then: str,
+    method: str = "PATCH",
+    hanging: asyncio.Event | None = None,
+) -> int:
+    """PATCH ``url`` sending ``parts`` then ``then``: "disconnect", "hang" (``hanging`` is
+    set once the server waits for more) or "end"."""
     scope = {
         "type": "http",
         "asgi": {"version": "3.0", "spec_version": "2.4"},
         "http_version": "1.1",
-        "method": "PATCH",
+        "method": method,
         "scheme": "http",
         "path": url,
         "raw_path": url.encode(),
         "query_string": b"",
         "root_path": "",
-        "headers": [(k.lower().encode(), v.encode()) for k, v in headers.items()],
+        "headers": [
+            (k.lower().encode(), v if isinstance(v, bytes) else v.encode())
+            for k, v in headers.items()
+        ],
         "client": ("127.0.0.1", 50000),
         "server": ("testserver", 80),
     }
@@ -278,6 +290,8 @@ async def asgi_patch(app, url: str, headers: dict, parts: list[bytes], then: str
         if messages:
             return messages.pop(0)
         if then == "hang":
+            if hanging is not None:
+                hanging.set()
             await asyncio.sleep(3600)
         return {"type": "http.disconnect"}
 
@@ -333,10 +347,12 @@ async def test_a_new_patch_makes_a_stuck_one_let_go(hub, spoke):
     """A spoke whose old connection hangs reconnects: the old PATCH keeps its bytes and
     lets go, the new one is told where the upload now stands (409), then resumes."""
     url, media_id = create(spoke)
+    hanging = asyncio.Event()
+    headers = patch_headers(spoke, 0, 1000)
     stuck = asyncio.create_task(
-        asgi_patch(hub.app, url, patch_headers(spoke, 0, 1000), [DATA[:100]], then="hang")
+        asgi_patch(hub.app, url, headers, [DATA[:100]], then="hang", hanging=hanging)
     )
-    await asyncio.sleep(0.2)
+    await asyncio.wait_for(hanging.wait(), 10)  # it holds the upload and waits for bytes
     retry = await asyncio.wait_for(
         asgi_patch(hub.app, url, patch_headers(spoke, 0, 1000), [DATA], then="end"), 10
     )
@@ -352,3 +368,16 @@ async def test_a_new_patch_makes_a_stuck_one_let_go(hub, spoke):
 def test_media_status_needs_auth_and_protocol(hub, spoke):
     _, media_id = create(spoke)
     assert hub.client.get(f"/v1/media/{media_id}", headers=PROTO).status_code == 401
+
+
+async def test_header_numbers_in_other_scripts_are_400_not_500(hub, spoke):
+    """Header values arrive as Latin-1 bytes, and "\u00b2".isdigit() is True in Python."""
+    url, _ = create(spoke)
+    two = "\u00b2".encode("latin-1")
+    for headers in (
+        patch_headers(spoke, 0, 10) | {"Upload-Offset": two},
+        patch_headers(spoke, 0, 10) | {"Content-Length": two},
+    ):
+        assert await asgi_patch(hub.app, url, headers, [b"x"], then="end") in (400, 204)
+    push = spoke.headers | {"Content-Type": "application/json", "Content-Length": two}
+    assert await asgi_patch(hub.app, "/v1/push", push, [b"{}"], "end", method="POST") == 400
