@@ -319,6 +319,7 @@ class FaultProxy:
         self._refuse = refuse
         self._paused = False
         self._recorded: list[bytearray] = []
+        self.recorded_by_conn: dict[int, bytearray] = {}  # connection number -> its stream
         self._conns: set[_Conn] = set()
         self._tasks: set[asyncio.Task[Any]] = set()
         self._buckets = {"up": _Bucket(), "down": _Bucket()}
@@ -536,6 +537,7 @@ class FaultProxy:
             if self.record:
                 conn.rec = bytearray()
                 self._recorded.append(conn.rec)
+                self.recorded_by_conn[no] = conn.rec
             if self.blackhole:
                 await self._swallow(conn)
                 return

@@ -15,6 +15,7 @@ import os
 import random
 import threading
 import time
+from collections import Counter
 from datetime import timedelta
 
 import pytest
@@ -83,22 +84,30 @@ def test_cuts_at_200_random_byte_offsets_lose_and_duplicate_nothing(hub_and_prox
     hub, proxy = hub_and_proxy
     spoke = make_spoke(settings=QUICK.__class__(**{**QUICK.__dict__, "batch_size": 25}))
     spoke.provision(proxy.url, hub.enrol_code("HWC-0001"))
-    plan = RandomCuts(SEED, count=210, max_offset=60_000, direction="both")
-    proxy.cut_plan = plan
+    proxy.record = True  # to tell, for each cut, which request it fell in
     spoke.start_background_sync()
     wave = 0
-    while len(proxy.cuts) < 210:
-        wave += 1
-        assert wave < 30, f"only {len(proxy.cuts)} cuts after {wave} waves"
-        spoke.make_cases(40, photos=10, photo_bytes=150_000, seed=SEED + wave)
-        wait_until(lambda: drained(spoke) or len(proxy.cuts) >= 210, 300, what="progress")
+    # Pushes first (records only, offsets within a push body), then media uploads.
+    for seed, count, max_offset, cases, photos in (
+        (SEED, 110, 30_000, 60, 0),
+        (SEED + 1, 110, 200_000, 10, 10),
+    ):
+        target = len(proxy.cuts) + count
+        proxy.cut_plan = RandomCuts(seed, count=count, max_offset=max_offset, direction="both")
+        while len(proxy.cuts) < target:
+            wave += 1
+            assert wave < 40, f"only {len(proxy.cuts)} cuts after {wave} waves"
+            spoke.make_cases(cases, photos=photos, photo_bytes=150_000, seed=SEED + 100 * wave)
+            wait_until(
+                lambda t=target: drained(spoke) or len(proxy.cuts) >= t, 300, what="progress"
+            )
     proxy.cut_plan = None
     wait_until(lambda: drained(spoke), 300, what="drain after the cuts")
-    up = sum(c.direction == "up" for c in proxy.cuts)
-    print(f"seed={SEED} cuts={len(proxy.cuts)} (hub-bound {up}) waves={wave}")
+    during = Counter(_request_at_cut(proxy, c) for c in proxy.cuts)
+    print(f"seed={SEED} cuts={len(proxy.cuts)} waves={wave} during={dict(during)}")
     assert len(proxy.cuts) >= 200
-    offsets = {c.offset for c in proxy.cuts}
-    assert len(offsets) > 150  # random offsets, not a few chunk boundaries
+    assert during["POST /v1/push"] >= 50 and during["PATCH /v1/files"] >= 50
+    assert len({c.offset for c in proxy.cuts}) > 150  # random offsets, not a few boundaries
     assert_hub_matches(hub, spoke)
 
 
@@ -179,6 +188,20 @@ def test_every_request_replayed_two_or_three_times_out_of_order(hub_and_proxy, m
             assert b'"replay":false' not in body.replace(b" ", b"")
     after = assert_hub_matches(hub, spoke)
     assert after == before
+
+
+def _request_at_cut(proxy: FaultProxy, cut) -> str:
+    """The request a cut fell in: on its connection, the last request that started before
+    the cut's upstream byte count (for a cut in a reply, the request being answered)."""
+    stream = bytes(proxy.recorded_by_conn.get(cut.conn_no, b""))[: cut.bytes_up]
+    start = max(stream.rfind(m) for m in (b"GET /", b"POST /", b"PATCH /", b"HEAD /"))
+    if start < 0:
+        return "none"
+    method, target = stream[start:].split(b" ", 2)[:2]
+    path = target.decode().split("?")[0]
+    if path.startswith("/v1/files/"):
+        path = "/v1/files"
+    return f"{method.decode()} {path}"
 
 
 def _repoint(url: str):
