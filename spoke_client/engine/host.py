@@ -147,7 +147,9 @@ class EngineHost:
         capture_desk = await self._off_loop(_capture_desk_class)
         self._worker = worker
         self.operator = operator
-        self.engine = Engine(worker, clock=self.clock, tz=self.tz)
+        self.engine = Engine(
+            worker, clock=self.clock, tz=self.tz, sync_settings=_sync_settings(self.settings)
+        )
         self.engine.capture = capture_desk(
             worker,
             attach=self.engine.attach_media,
@@ -214,6 +216,20 @@ class EngineHost:
         if self.thread.running:
             self.thread.run(self.lock_store())
             self.thread.stop()
+
+
+def _sync_settings(settings: dict[str, Any]):
+    """Sync settings of this desktop: ``"sync": {"purge_after_days": 30, ...}`` in
+    ui-settings.json (district IT's knob for how long confirmed media stay here)."""
+    from spoke_client.sync.service import SyncSettings
+
+    wanted = settings.get("sync") if isinstance(settings.get("sync"), dict) else {}
+    known = SyncSettings.__dataclass_fields__
+    values = {}
+    for key, value in wanted.items():
+        if key in known and isinstance(value, int | float) and not isinstance(value, bool):
+            values[key] = type(getattr(SyncSettings(), key))(value)
+    return SyncSettings(**values)
 
 
 def _capture_desk_class():

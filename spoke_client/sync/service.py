@@ -197,6 +197,10 @@ class SyncService:
             done = await self._round_or_raise()
         except SyncError as exc:
             return SyncOutcome(ok=False, problem=_problem(exc))
+        except Exception:  # a bug: logged with its traceback, reported as a failure
+            log.exception("sync round failed unexpectedly")
+            self._last_error = {"kind": "internal"}
+            return SyncOutcome(ok=False, problem={"kind": "internal"})
         return SyncOutcome(
             ok=True,
             pushed=done.pushed,
@@ -296,6 +300,10 @@ class SyncService:
             try:
                 reply = await link.push(ops)
             except SyncError as exc:
+                # The hub refused the batch's content (413, 400, 422): halve it until the one
+                # op it refuses is found, and park that op as rejected with the reason; the
+                # others go on. Other 4xx (404 from a wrong address or a captive portal, 403)
+                # say nothing about an op: the round fails and nothing is parked.
                 if exc.kind == "too-large" or (
                     exc.kind == "refused" and exc.params.get("status") in (400, 422)
                 ):
@@ -323,7 +331,7 @@ class SyncService:
             done.pushed += sum(r.status is p.OpStatus.APPLIED for r in reply.results)
             done.rejected += sum(r.status is p.OpStatus.REJECTED for r in reply.results)
             after = max(after, max(r["seq"] for r in rows))
-            batch_size = self.settings.batch_size
+            batch_size = min(self.settings.batch_size, batch_size * 2)  # grow back after 413
 
     async def _upload_media(self, link: HubLink, done: _Round) -> None:
         async def read_chunk(media_id: str, offset: int, length: int) -> bytes:
