@@ -35,7 +35,8 @@ from typing import Any
 
 from spoke_client.domain.encounter import CaseState, Encounter, Side, allowed_moves
 from spoke_client.domain.patient import Patient
-from spoke_client.sync.protocol import Entity, Op, OpResult, OpStatus, RejectCode
+from spoke_client.sync.protocol import ChangeKind, Entity, Op, OpResult, OpStatus, RejectCode
+from spoke_hub.actions import add_change
 
 MISSING_DEPENDENCY = "missing-dependency"
 STATE_KEPT = "state-kept"
@@ -238,7 +239,30 @@ def _apply_encounter(conn: sqlite3.Connection, facility: str, op: Op, now: str) 
             now,
         ),
     )
+    if row is not None and state != row["state"] and state_by == Side.SPOKE.value:
+        _log_spoke_move(conn, facility, op.entity_id, state, now)
     return detail
+
+
+def _log_spoke_move(
+    conn: sqlite3.Connection, facility: str, encounter_id: str, state: str, now: str
+) -> None:
+    """A spoke's move of a case the hub has already moved goes into the change log too, so
+    the log's last state is the case's state: a spoke that pulls from 0 again (after a hub
+    restore) ends where the hub is, not at an older hub move."""
+    seen = conn.execute(
+        "SELECT 1 FROM changes WHERE encounter_id = ? AND kind = ? LIMIT 1",
+        (encounter_id, ChangeKind.CASE_STATE.value),
+    ).fetchone()
+    if seen:
+        add_change(
+            conn,
+            facility=facility,
+            encounter_id=encounter_id,
+            kind=ChangeKind.CASE_STATE,
+            payload={"state": state, "by": Side.SPOKE.value},
+            at=now,
+        )
 
 
 def _check_time(payload: dict[str, Any], field: str, *, optional: bool = False) -> None:

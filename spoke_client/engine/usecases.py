@@ -329,6 +329,7 @@ class Engine:
     async def _provision(self, prov: Provisioning) -> dict[str, Any]:
         row = await enrol(prov, clock=self.clock)
         await self.worker.run(lambda s: s.sync.save_link(row))
+        self.sync.note_problem(None)
         self.sync.wake()
         return {k: v for k, v in row.items() if k != "token"}
 

@@ -79,8 +79,11 @@ class SyncRepo:
         with self.s.write():
             self.s.conn.execute("DELETE FROM hub_link")
             self.s.db["hub_link"].insert(values)
-            # A new hub (or a new enrolment) starts from the beginning: nothing was sent there.
-            self.s.conn.execute("DELETE FROM sync_state WHERE key IN ('cursor', 'epoch')")
+            # A new hub (or a new enrolment) starts from the beginning: nothing was sent there,
+            # and a problem with the old link (not enrolled, revoked) is no longer the truth.
+            self.s.conn.execute(
+                "DELETE FROM sync_state WHERE key IN ('cursor', 'epoch', 'last_error')"
+            )
             self.s.conn.execute(
                 "UPDATE outbox SET state = 'pending', acked_epoch = NULL WHERE state = 'sent'"
             )
@@ -309,6 +312,9 @@ class SyncRepo:
                         state = CaseState(payload.get("state"))
                     except ValueError:
                         counts["refused"] += 1
+                        continue
+                    if state.value == row[0]:
+                        counts["case_state"] += 1  # already there (a replay, or our own move)
                         continue
                     record = json.loads(row[1])
                     record["state"] = state.value

@@ -78,6 +78,7 @@ class HubLink:
         self.token = token
         self.clock = clock
         self._ssl = _ssl_for(ca_bundle, pinned_sha256)
+        self._read_timeout = read_timeout
         self._timeout = aiohttp.ClientTimeout(
             total=None,
             connect=connect_timeout,
@@ -127,9 +128,25 @@ class HubLink:
         if auth and self.token:
             send["Authorization"] = f"Bearer {self.token}"
         url = path if path.startswith(("http://", "https://")) else self.url + path
+        # The read timeout restarts on every byte; a deadline for the whole request stops a
+        # hub that trickles its answer from holding the link (an upload chunk gets time for
+        # its bytes at 1 KB/s on top).
+        deadline = self._read_timeout * 3 + (len(data) / 1024 if data else 0)
+        timeout = aiohttp.ClientTimeout(
+            total=deadline,
+            connect=self._timeout.connect,
+            sock_connect=self._timeout.sock_connect,
+            sock_read=self._timeout.sock_read,
+        )
         try:
             async with self._http().request(
-                method, url, json=json, data=data, headers=send, allow_redirects=False
+                method,
+                url,
+                json=json,
+                data=data,
+                headers=send,
+                allow_redirects=False,
+                timeout=timeout,
             ) as reply:
                 body = await reply.read()
                 status, got = reply.status, {k.lower(): v for k, v in reply.headers.items()}

@@ -124,6 +124,7 @@ class SyncService:
         self._skew: float | None = None
         self._upload: dict[str, Any] | None = None
         self._update_needed = False
+        self._provision_problem: dict[str, Any] | None = None
         self.bytes_uploaded = 0  # counters for tests and the bench
         self.rounds = 0
 
@@ -139,9 +140,12 @@ class SyncService:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
 
-    def note_problem(self, exc: SyncError) -> None:
-        """A failure outside a round (provisioning from a dropped file) shown in the status."""
-        self._last_error = _problem(exc)
+    def note_problem(self, exc: SyncError | None) -> None:
+        """Provisioning from a dropped file failed (or, None, succeeded): until this desktop
+        is enrolled, that problem is what the status shows, not "not set up"."""
+        self._provision_problem = _problem(exc) if exc is not None else None
+        if exc is not None:
+            self._last_error = self._provision_problem
 
     def wake(self) -> None:
         """Something new was written: sync soon rather than at the next interval."""
@@ -235,7 +239,7 @@ class SyncService:
     async def _round(self) -> _Round:
         link_row = await self._sync("link")
         if link_row is None:
-            raise SyncError(kind="not-provisioned")
+            raise SyncError(**(self._provision_problem or {"kind": "not-provisioned"}))
         done = _Round()
         async with self._link(link_row) as link:
             try:
