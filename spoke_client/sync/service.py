@@ -22,6 +22,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from types import SimpleNamespace
 from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_exception, wait_random_exponential
@@ -125,6 +126,9 @@ class SyncService:
         self._upload: dict[str, Any] | None = None
         self._update_needed = False
         self._provision_problem: dict[str, Any] | None = None
+        self._progressed = False  # this round moved something (an op, a chunk, a change)
+        self._stalled = 0  # failed rounds in a row that moved nothing
+        self._first_offsets: dict[str, int] = {}
         self.bytes_uploaded = 0  # counters for tests and the bench
         self.rounds = 0
 
@@ -181,9 +185,13 @@ class SyncService:
             await self._sleep(wait)
 
     def _backoff(self, retry_state) -> float:
+        # Backoff grows with the failed rounds since the last one that moved anything: a
+        # link cut every few tens of seconds, with work getting through between cuts, is
+        # retried quickly every time; a link that is down backs off to the cap.
+        stalled = SimpleNamespace(attempt_number=max(1, self._stalled))
         jitter = wait_random_exponential(
             multiplier=self.settings.backoff_base_s, max=self.settings.backoff_max_s
-        )(retry_state)
+        )(stalled)
         exc = retry_state.outcome.exception() if retry_state.outcome else None
         after = exc.retry_after if isinstance(exc, SyncError) else 0.0
         return max(jitter, min(after, 3600.0))
@@ -216,9 +224,12 @@ class SyncService:
     async def _round_or_raise(self) -> _Round:
         async with self._lock:
             self.rounds += 1
+            self._progressed = False
+            self._first_offsets: dict[str, int] = {}
             try:
                 done = await self._round()
             except SyncError as exc:
+                self._stalled = 0 if self._progressed else self._stalled + 1
                 self._last_error = _problem(exc)
                 if exc.kind in ("hub-unreachable", "timeout", "tls"):
                     self._online = False
@@ -232,6 +243,7 @@ class SyncService:
             finally:
                 self._upload = None
             self._online, self._last_error, self._update_needed = True, None, False
+            self._stalled = 0
             now = stamp(self.clock())
             await self._sync("put_state", last_success=now, last_error=None)
             return done
@@ -332,6 +344,9 @@ class SyncService:
                 continue
             results = [(r.op_id, r.status.value, r.code, r.detail) for r in reply.results]
             await self._sync("apply_results", results, reply.epoch)
+            self._progressed = self._progressed or any(
+                r.status is not p.OpStatus.RETRY for r in reply.results
+            )
             done.pushed += sum(r.status is p.OpStatus.APPLIED for r in reply.results)
             done.rejected += sum(r.status is p.OpStatus.REJECTED for r in reply.results)
             after = max(after, max(r["seq"] for r in rows))
@@ -350,6 +365,8 @@ class SyncService:
 
         def progress(media_id: str, done_bytes: int, total: int) -> None:
             self._upload = {"media_id": media_id, "done": done_bytes, "total": total}
+            if done_bytes > self._first_offsets.setdefault(media_id, done_bytes):
+                self._progressed = True
 
         uploader = MediaUploader(
             link,
@@ -391,6 +408,7 @@ class SyncService:
                     if not complete:
                         return
                     await self.worker.run(lambda s, m=item.media_id: s.sync.confirm_media(m))
+                    self._progressed = True
                     done.uploaded += 1
         finally:
             self.bytes_uploaded += uploader.bytes_sent
@@ -408,6 +426,7 @@ class SyncService:
             changes = [c.model_dump(mode="json") for c in reply.changes]
             await self._sync("apply_changes", changes, reply.cursor, reply.epoch)
             done.pulled += len(changes)
+            self._progressed = self._progressed or bool(changes)
             if not reply.more or reply.cursor <= cursor:
                 return
 
