@@ -5,9 +5,7 @@ SIGTERM. And the same hub over TLS."""
 from __future__ import annotations
 
 import base64
-import datetime as dt
 import hashlib
-import ipaddress
 import json
 import os
 import re
@@ -24,6 +22,7 @@ import httpx
 import pytest
 
 from spoke_client.domain.ids import new_id
+from tests.support.certs import self_signed
 
 from .conftest import encounter_record, op, patient_record
 
@@ -178,45 +177,9 @@ def test_enrol_push_and_a_cut_upload_over_real_http(tmp_path):
     assert "PATCH" in logged and "Seeta" not in logged and "Rampur" not in logged
 
 
-def _self_signed(tmp_path: Path) -> tuple[Path, Path]:
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = tmp_path / "cert.pem", tmp_path / "key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path
-
-
 def test_serve_over_tls(tmp_path):
     pytest.importorskip("cryptography")
-    cert, key = _self_signed(tmp_path)
+    cert, key, _fingerprint = self_signed(tmp_path)
     served = Served(tmp_path / "hub", "--cert", str(cert), "--key", str(key))
     try:
         assert served.scheme == "https"

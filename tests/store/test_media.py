@@ -680,14 +680,17 @@ def test_property_any_flip_or_cut_is_detected(
 
 
 @settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(size=st.integers(0, 5 * SEG + 9), offset=st.integers(0, 6 * SEG), length=st.integers(0, 7 * SEG))
+@given(
+    size=st.integers(0, 5 * SEG + 9), offset=st.integers(0, 6 * SEG), length=st.integers(0, 7 * SEG)
+)
 def test_read_range_matches_the_plaintext_slice(small: MediaVault, size, offset, length) -> None:
     data = bytes(range(256)) * 2
     data = (data * (size // len(data) + 1))[:size]
     sealed = seal(small, data)
-    assert small.read_range(sealed.media_id, sealed.key, offset, length) == data[
-        offset : offset + length
-    ]
+    assert (
+        small.read_range(sealed.media_id, sealed.key, offset, length)
+        == data[offset : offset + length]
+    )
 
 
 def test_read_range_authenticates_the_segments_it_reads(small, small_file) -> None:

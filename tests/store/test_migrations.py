@@ -126,9 +126,7 @@ def _fill(conn, version: int) -> None:
         rows["attachments"][0] |= {"thumbnail": b"\xff\xd8thumb"}
     if version >= 5:
         rows["sync_state"] = [{"key": "cursor", "value": "41"}]
-        rows["messages"] = [
-            {"id": "m1", "encounter_id": "e1", "record": "{}", "received_at": NOW}
-        ]
+        rows["messages"] = [{"id": "m1", "encounter_id": "e1", "record": "{}", "received_at": NOW}]
     with dbmod.transaction(conn):
         for table, items in rows.items():
             for item in items:

@@ -7,18 +7,12 @@ a dropped ``provision.toml`` at login (``EngineHost``).
 
 from __future__ import annotations
 
-import datetime as dt
-import ipaddress
 import os
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
 
 from spoke_client.engine.host import EngineHost
 from spoke_client.store.keyvault import KdfParams
@@ -27,6 +21,7 @@ from spoke_client.store.timestamps import utc_now
 from spoke_client.sync.errors import SyncError
 from spoke_client.sync.provision import PROVISION_FILE, read_provisioning_file
 from tests.hub.test_serve import Served, hub_cli
+from tests.support.certs import self_signed
 
 from .conftest import wait_until
 from .spoke import IST, PIN, Spoke
@@ -163,41 +158,6 @@ def test_the_cli_refuses_http_away_from_this_machine(tmp_path):
 
 
 # ---- enrolment over TLS with a real hub --------------------------------------------------------
-def self_signed(folder: Path) -> tuple[Path, Path, str]:
-    """A certificate for 127.0.0.1 and localhost (its own CA), its key, and its SHA-256
-    fingerprint as district IT would copy it (AB:CD:...)."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1")), x509.DNSName("localhost")]
-            ),
-            critical=False,
-        )
-        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-        .sign(key, hashes.SHA256())
-    )
-    cert_path, key_path = folder / "hub-cert.pem", folder / "hub-key.pem"
-    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_path.write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    return cert_path, key_path, cert.fingerprint(hashes.SHA256()).hex(":").upper()
-
-
 class TlsHub:
     def __init__(self, folder: Path) -> None:
         self.cert, key, self.fingerprint = self_signed(folder)
