@@ -8,13 +8,11 @@ import random
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
-from spoke_client.domain.encounter import Specialty
-from spoke_client.domain.vitals import TempUnit
 from spoke_client.engine.session import EngineSession
-from spoke_client.engine.usecases import Intake
 from spoke_client.store.keyvault import KdfParams
 from spoke_client.store.store import Store, StorePaths
 from spoke_client.sync.service import SyncSettings
+from tests.engine.test_engine import intake  # the same complete intake the engine tests use
 
 PIN = "246810"
 IST = timezone(timedelta(hours=5, minutes=30))
@@ -112,7 +110,7 @@ class Spoke:
                     )
                 )
                 self.photos[media_id] = hashlib.sha256(data).hexdigest()
-            self.run(self.engine.complete_intake(saved.encounter_id, intake(age=patient.age_years)))
+            self.run(self.engine.complete_intake(saved.encounter_id, intake()))
             ids.append(saved.encounter_id)
         return ids
 
@@ -137,28 +135,3 @@ def _letters(n: int) -> str:
         n, r = divmod(n, 26)
         out = "abcdefghijklmnopqrstuvwxyz"[r] + out
     return out.capitalize()
-
-
-def intake(age: int | None = None) -> Intake:  # adults only: no guardian needed
-    return Intake(
-        vitals={
-            "systolic": 128,
-            "diastolic": 84,
-            "pulse": 80,
-            "temperature": 99.1,
-            "spo2": 97,
-            "weight": 52,
-            "height": 150,
-        },
-        temp_unit=TempUnit.F,
-        complaints=[{"code": "FEVER", "duration_days": 2, "severity": "moderate", "note": ""}],
-        history={
-            "conditions": (),
-            "pregnant": False,
-            "lmp": None,
-            "allergies": "",
-            "medicines": "",
-        },
-        specialty=Specialty.GENERAL_MEDICINE,
-        consent_given=True,
-    )
