@@ -6,6 +6,12 @@ SHA-256 (tus checksum extension), so a chunk cut part-way is dropped whole by th
 sent again: a cut costs at most one chunk. Chunks are sized to a few seconds of the
 throughput measured on the last chunks, so on a 2G link a cut loses seconds, and on
 broadband the per-request overhead stays small.
+
+A cut that comes after the hub took a chunk is resumed at once (HEAD, then on): the link
+was working a moment ago, and handing the cut to the sync loop would put it through the
+loop's backoff, which grows with every failure of the round, so a long upload over a link
+cut every few tens of seconds would wait longer and longer between chunks. A failure with
+no chunk taken since the last cut (the link is down) goes to the loop and its backoff.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from spoke_client.sync.hublink import HubLink
 MIN_CHUNK = 16 * 1024
 MAX_CHUNK = 4 * 1024 * 1024
 FIRST_CHUNK = 64 * 1024
+CUT_KINDS = frozenset({"hub-unreachable", "timeout"})  # the link broke, not the hub refused
 
 
 @dataclass
@@ -80,6 +87,7 @@ class MediaUploader:
         (a call started). Raises ``SyncError`` on a failure the sync loop will retry."""
         url, offset = await self._resume(item)
         refusals = 0
+        taken = False  # the hub took a chunk since the last cut
         while offset < item.size:
             if self.should_stop():
                 return False
@@ -89,7 +97,14 @@ class MediaUploader:
                 raise SyncError(kind="upload-lost", media_id=item.media_id, why="short-read")
             started = self.monotonic()
             self.bytes_sent += len(chunk)
-            new_offset = await self.link.tus_patch(url, offset, chunk)
+            try:
+                new_offset = await self.link.tus_patch(url, offset, chunk)
+            except SyncError as exc:
+                if exc.kind not in CUT_KINDS or not taken:
+                    raise
+                taken = False
+                url, offset = await self._resume(item)
+                continue
             if new_offset is None or new_offset < offset or new_offset > item.size:
                 # Offset out of step, checksum refused, or the upload expired: ask again.
                 refusals += 1
@@ -98,6 +113,7 @@ class MediaUploader:
                 url, offset = await self._resume(item)
                 continue
             self.sizer.measured(new_offset - offset, self.monotonic() - started)
+            taken = taken or new_offset > offset
             offset = new_offset
         self.progress(item.media_id, item.size, item.size)
         return True
