@@ -22,6 +22,14 @@ from .media_fixtures import make_pattern_video
 ROOT = Path(__file__).resolve().parents[2]
 WORKLOAD = Path(__file__).with_name("capture_workload.py")
 MAGIC = {"jpeg": b"\xff\xd8\xff", "ogg": b"OggS", "webm": b"\x1a\x45\xdf\xa3"}
+# What the scan looks for anywhere in a file: long enough that encrypted bytes never hold it
+# by chance (the 3-byte JPEG magic turns up in ~1% of 200 KB of ciphertext). The end of the
+# test checks that the real recordings carry these, so the scan can fail.
+SCAN = {
+    "jpeg": b"\xff\xd8\xff\xe0\x00\x10JFIF\x00",
+    "ogg": b"OggS\x00",
+    "webm": b"\x42\x82\x84webm",  # the EBML DocType element
+}
 
 
 def _clear_media(folders: list[Path]) -> list[str]:
@@ -31,7 +39,7 @@ def _clear_media(folders: list[Path]) -> list[str]:
         for path in folder.rglob("*"):
             if path.is_file():
                 data = path.read_bytes()
-                found += [f"{path}: {name}" for name, magic in MAGIC.items() if magic in data]
+                found += [f"{path}: {name}" for name, magic in SCAN.items() if magic in data]
     return found
 
 
@@ -78,7 +86,10 @@ def test_recordings_go_straight_into_the_encrypted_vault(tmp_path, tone_player, 
 
     store = Store.open(StorePaths(data), operator="asha", pin="246810")
     try:
-        clip = av.open(io.BytesIO(store.attachments.read(ids["clip"])))
+        plain = {k: store.attachments.read(ids[k]) for k in ("clip", "note", "photo")}
+        assert SCAN["webm"] in plain["clip"] and SCAN["ogg"] in plain["note"]
+        assert SCAN["jpeg"] in plain["photo"]
+        clip = av.open(io.BytesIO(plain["clip"]))
         frames = [f for f in clip.decode(video=0)]
         assert frames and (frames[0].width, frames[0].height) == (640, 480)
         assert clip.streams.video[0].codec_context.name == "vp8"
