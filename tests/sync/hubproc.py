@@ -23,8 +23,9 @@ def free_port() -> int:
 
 
 class HubProcess:
-    def __init__(self, data: Path, port: int | None = None) -> None:
+    def __init__(self, data: Path, port: int | None = None, *, extra: tuple[str, ...] = ()) -> None:
         self.data = Path(data)
+        self.extra = extra  # more `serve` options, e.g. ("--upload-expiry-hours", "0.001")
         self.port = port or free_port()
         self.proc: subprocess.Popen | None = None
         self.output: list[str] = []
@@ -41,7 +42,14 @@ class HubProcess:
         env = dict(os.environ, PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             self._cmd(
-                "serve", "--host", "127.0.0.1", "--port", str(self.port), "--data", str(self.data)
+                "serve",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--data",
+                str(self.data),
+                *self.extra,
             ),
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

@@ -248,3 +248,39 @@ def test_hub_restored_from_an_older_backup_gets_everything_again(tmp_path, hub, 
     wait_until(lambda: drained(spoke), 60, what="re-push")
     got = assert_hub_matches(hub, spoke)
     assert got["encounters"] == 80
+
+
+def test_an_upload_that_expired_at_the_hub_starts_again_and_completes(tmp_path, make_spoke):
+    """tus expiration: an upload cut part-way and left past its expiry is gone at the hub
+    (410); the spoke's kept URL no longer works, so it creates the upload again and the
+    hub ends with the whole file, byte-identical."""
+    hub = HubProcess(tmp_path / "hub", extra=("--upload-expiry-hours", str(2 / 3600))).start()
+    proxy = FaultProxy(("127.0.0.1", hub.port)).start_in_thread()
+    try:
+        spoke = make_spoke()
+        spoke.provision(proxy.url, hub.enrol_code("HWC-0001"))
+        spoke.make_cases(1, photos=0, seed=SEED)
+        assert spoke.run(spoke.engine.sync_now()).ok
+        spoke.make_cases(1, photos=1, photo_bytes=600_000, seed=SEED + 1)
+        proxy.rate_bps = 800_000  # 100 KB/s: the upload takes a few seconds
+        running = spoke.session.thread.submit(spoke.engine.sync_now())
+        wait_until(
+            lambda: (spoke.run(spoke.engine.sync_status()).upload or {}).get("done", 0) > 0,
+            30,
+            what="part of the photo at the hub",
+        )
+        proxy.refuse = True  # the link goes down mid-upload
+        proxy.cut_all()
+        assert not running.result(60).ok
+        url = spoke.session.worker.call(lambda s: s.sync.media_due()[0]["upload_url"])
+        assert url, "the upload URL is kept in the store"
+        time.sleep(3)  # past the 2 s expiry
+        proxy.refuse, proxy.rate_bps = False, None
+        outcome = spoke.run(spoke.engine.sync_now())
+        assert outcome.ok and outcome.uploaded == 1, outcome
+        assert any("HEAD /v1/files/" in line and " 410" in line for line in hub.output)
+        assert drained(spoke)
+        assert_hub_matches(hub, spoke)
+    finally:
+        proxy.stop()
+        hub.stop()
