@@ -249,6 +249,7 @@ def cmd_provision(args: argparse.Namespace) -> int:
         prov, hub_url, code = None, args.hub, args.code
     with _engine_session(args) as session:
         engine = session.engine
+        ours = session.worker.call(lambda s: s.facility())
         if prov is not None:
             link = session.run(engine.provision_from_file(Path(args.file)))
         else:
@@ -261,6 +262,12 @@ def cmd_provision(args: argparse.Namespace) -> int:
                     pinned_sha256=args.pin_sha256,
                 )
             )
+    if link["facility_code"] != ours["code"]:
+        print(
+            f"Note: this desktop was set up as {ours['name']} ({ours['code']}), but the hub "
+            f"enrolled it for {link['facility_name']} ({link['facility_code']}). If that is "
+            "not right, ask the hub for a code for this centre and provision again."
+        )
     print(
         f"Enrolled with the hub at {link['hub_url']} as device {link['device_id']}, for "
         f"{link['facility_name']} ({link['facility_code']}). The credential is kept in the "

@@ -79,6 +79,7 @@ def test_provision_status_and_sync_from_the_command_line(tmp_path, hub):
     assert enrolled and enrolled[1] == hub.url, r.stdout
     assert "Queued work will be sent at the next sync." in r.stdout
     assert code not in r.stdout  # the code (and the token) are never printed
+    assert "Note: this desktop was set up as" not in r.stdout  # same centre: no warning
     device = enrolled[2]
 
     cases, photos, waiting = make_cases(data, 3, photos=1)
@@ -142,7 +143,7 @@ def quick_store(data: Path, facility: str) -> None:
 
 def test_provision_from_a_file_and_a_used_code(tmp_path, hub):
     data, other = tmp_path / "data", tmp_path / "other"
-    quick_store(data, "HWC-0043")
+    quick_store(data, "HWC-0099")  # set up with a mistyped centre code
     quick_store(other, "HWC-0043")
     code = hub.enrol_code("HWC-0043", "Sonpur Sub-centre")
     toml = tmp_path / "provision.toml"
@@ -153,6 +154,11 @@ def test_provision_from_a_file_and_a_used_code(tmp_path, hub):
     assert r.returncode == 0, r.stderr
     assert f"Enrolled with the hub at {hub.url}" in r.stdout
     assert "for Sonpur Sub-centre (HWC-0043)" in r.stdout
+    # District IT is told the store's centre code and the hub's do not match.
+    assert (
+        "Note: this desktop was set up as Sonpur Sub-centre (HWC-0099), but the hub enrolled"
+        " it for Sonpur Sub-centre (HWC-0043)." in r.stdout
+    )
 
     r = cli(other, "provision", "--file", str(toml))
     assert r.returncode == 1
