@@ -19,7 +19,6 @@ import time
 from pathlib import Path
 
 import httpx
-import pytest
 
 from spoke_client.domain.ids import new_id
 from tests.support.certs import self_signed
@@ -178,7 +177,6 @@ def test_enrol_push_and_a_cut_upload_over_real_http(tmp_path):
 
 
 def test_serve_over_tls(tmp_path):
-    pytest.importorskip("cryptography")
     cert, key, _fingerprint = self_signed(tmp_path)
     served = Served(tmp_path / "hub", "--cert", str(cert), "--key", str(key))
     try:

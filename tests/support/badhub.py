@@ -26,7 +26,6 @@ From asyncio: ``async with BadHub("slow-drip", drip_interval_s=0.2) as hub: ...`
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import json
 from collections import Counter
 from datetime import UTC, datetime
@@ -35,7 +34,7 @@ from typing import Any
 from aiohttp import web
 
 from spoke_client.sync import protocol as p
-from tests.support.netfault import LoopThread
+from tests.support.netfault import LoopThread, ThreadedService
 
 MODES = (
     "malformed-json",
@@ -58,7 +57,7 @@ WRONG_SCHEMA_BODY = b'{"results": "yes"}'
 HTML_500_BODY = b"<html><body><h1>500 Internal Server Error</h1><p>nginx</p></body></html>"
 
 
-class BadHub:
+class BadHub(ThreadedService):
     """A misbehaving hub on loopback; ``mode`` picks how it misbehaves (see the module doc)."""
 
     MODES = MODES
@@ -121,33 +120,8 @@ class BadHub:
         await self._runner.cleanup()
         self._runner = None
 
-    def start_in_thread(self) -> BadHub:
-        self._thread = LoopThread(f"BadHub:{self.mode}")
-        try:
-            self._thread.run(self.start())
-        except BaseException:
-            self._thread.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        if self._thread is None:
-            raise RuntimeError("stop() is for a hub started with start_in_thread()")
-        with contextlib.suppress(Exception):
-            self._thread.run(self.close(), timeout=10)
-        self._thread.stop()
-
-    def __enter__(self) -> BadHub:
-        return self.start_in_thread()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> BadHub:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+    def _thread_name(self) -> str:
+        return f"BadHub:{self.mode}"
 
     # ---- answers -------------------------------------------------------------------------------
     def _headers(self, request: web.Request) -> dict[str, str]:

@@ -249,6 +249,46 @@ class LoopThread:
         self._thread.join(timeout)
 
 
+class ThreadedService:
+    """``start()``/``close()`` on the caller's loop, or ``start_in_thread()``/``stop()`` on a
+    loop of its own in a daemon thread; both as context managers. Subclasses define the
+    coroutines ``start()`` and ``close()``, and ``_thread_name``."""
+
+    _thread: LoopThread | None = None
+
+    def _thread_name(self) -> str:
+        return type(self).__name__
+
+    def start_in_thread(self):
+        """Start on a new event loop in a daemon thread; :meth:`stop` ends both."""
+        self._thread = LoopThread(self._thread_name())
+        try:
+            self._thread.run(self.start())
+        except BaseException:
+            self._thread.stop()
+            raise
+        return self
+
+    def stop(self) -> None:
+        if self._thread is None:
+            raise RuntimeError("stop() is for one started with start_in_thread()")
+        with contextlib.suppress(Exception):
+            self._thread.run(self.close(), timeout=10)
+        self._thread.stop()
+
+    def __enter__(self):
+        return self.start_in_thread()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    async def __aenter__(self):
+        return await self.start()
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+
 class _Conn:
     def __init__(self, no: int, client_r: asyncio.StreamReader, client_w: asyncio.StreamWriter):
         self.no = no
@@ -269,7 +309,7 @@ class _Conn:
 
 
 # ---- the proxy ---------------------------------------------------------------------------------
-class FaultProxy:
+class FaultProxy(ThreadedService):
     """A loopback TCP proxy with switchable faults; see the module docstring for each knob."""
 
     def __init__(
@@ -414,34 +454,8 @@ class FaultProxy:
             task.cancel()
         await asyncio.gather(*waiting, return_exceptions=True)
 
-    def start_in_thread(self) -> FaultProxy:
-        """Start on a new event loop in a daemon thread; :meth:`stop` ends both."""
-        self._thread = LoopThread(f"FaultProxy->{self.upstream[0]}:{self.upstream[1]}")
-        try:
-            self._thread.run(self.start())
-        except BaseException:
-            self._thread.stop()
-            raise
-        return self
-
-    def stop(self) -> None:
-        if self._thread is None:
-            raise RuntimeError("stop() is for a proxy started with start_in_thread()")
-        with contextlib.suppress(RuntimeError, concurrent.futures.TimeoutError):
-            self._thread.run(self.close(), timeout=10)
-        self._thread.stop()
-
-    def __enter__(self) -> FaultProxy:
-        return self.start_in_thread()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    async def __aenter__(self) -> FaultProxy:
-        return await self.start()
-
-    async def __aexit__(self, *exc: object) -> None:
-        await self.close()
+    def _thread_name(self) -> str:
+        return f"FaultProxy->{self.upstream[0]}:{self.upstream[1]}"
 
     # ---- listening -----------------------------------------------------------------------------
     def _bind(self) -> None:
