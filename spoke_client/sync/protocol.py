@@ -200,3 +200,110 @@ class Capabilities(_Lenient):
     extensions: tuple[str, ...] = ()
     checksum_algorithms: tuple[str, ...] = ()
     max_size: int | None = None
+
+
+# ---- live call signalling -----------------------------------------------------------------------
+# The spoke opens a WebSocket to CALL_PATH for one of its own cases (headers: Authorization:
+# Bearer <device token>, Spoke-Protocol). The doctor console opens CONSOLE_WS_PATH with its
+# session cookie. Every message is one JSON object with a "type" field; the hub relays SDP
+# between the two and owns the queue and the case state. aiortc gathers every candidate before
+# it returns a description, and the console waits for ICE gathering to complete, so one offer
+# (from the spoke) and one answer (from the doctor) make a call; a reconnect is a new offer with
+# a higher ``attempt`` on the same ``call_id``, which the console answers with a fresh peer
+# connection.
+CALL_PATH = "/v1/call/{encounter_id}"
+CONSOLE_WS_PATH = "/console/ws"
+#: How long the hub holds a call whose spoke or doctor socket dropped before it gives up
+#: (the case then goes back to the queue: in consult -> waiting for doctor).
+CALL_GRACE_S = 60.0
+
+
+class WsClose:
+    """WebSocket close codes the hub uses (4000-4999 are the application's)."""
+
+    BAD_MESSAGE = 4400  # not JSON, unknown type, missing field
+    UNAUTHORISED = 4401  # no or bad device token / doctor session
+    REVOKED = 4403  # device revoked
+    NOT_FOUND = 4404  # unknown case, or another facility's (never told apart)
+    NOT_WAITING = 4409  # the case is not waiting for a doctor nor in a consult
+    REPLACED = 4410  # a newer socket for the same case (or doctor) took over
+    PROTOCOL = 4426  # Spoke-Protocol missing or unsupported
+
+
+class CallEndedBy(StrEnum):
+    DOCTOR = "doctor"
+    SPOKE = "spoke"
+    HUB = "hub"
+
+
+class CallEndReason(StrEnum):
+    FINISHED = "finished"  # doctor ended the call: case -> awaiting prescription
+    HUNG_UP = "hung-up"  # the centre ended the call after it connected: -> awaiting prescription
+    LEFT_QUEUE = "left-queue"  # the centre left before a doctor joined: case stays waiting
+    DROPPED = "dropped"  # a side's socket stayed away past CALL_GRACE_S: -> waiting for doctor
+
+
+# Hub -> spoke
+class SigQueue(_Lenient):
+    type: Literal["queue"] = "queue"
+    specialty: str
+    position: int  # 1 = next to be seen
+    waiting: int  # cases waiting in this specialty
+    doctors_online: int  # doctors of this specialty with the console open
+    wait_s: int | None  # expected wait; None when no doctor is online
+
+
+class SigDoctorJoined(_Lenient):
+    type: Literal["doctor-joined"] = "doctor-joined"
+    call_id: str
+    doctor_name: str
+    registration: str  # medical registration number
+    # Sent again (same call_id) when a spoke socket comes back during a call: offer afresh.
+
+
+class SigAnswer(_Lenient):
+    type: Literal["answer"] = "answer"
+    call_id: str
+    attempt: int
+    sdp: str
+
+
+class SigPeerAway(_Lenient):
+    """The other side's socket dropped; the hub holds the call for CALL_GRACE_S."""
+
+    type: Literal["peer-away"] = "peer-away"
+    call_id: str
+
+
+class SigEnded(_Lenient):
+    type: Literal["ended"] = "ended"
+    call_id: str | None = None
+    by: CallEndedBy
+    reason: CallEndReason
+
+
+class SigError(_Lenient):
+    type: Literal["error"] = "error"
+    code: str
+    message: str
+
+
+# Spoke -> hub
+class SigOffer(_Wire):
+    type: Literal["offer"] = "offer"
+    call_id: str
+    attempt: int = Field(ge=1)
+    sdp: str = Field(max_length=200_000)
+
+
+class SigEnd(_Wire):
+    type: Literal["end"] = "end"
+    call_id: str | None = None  # None: leave the queue before a doctor joined
+
+
+class SigLink(_Wire):
+    """The spoke's view of the call's quality, shown on the console."""
+
+    type: Literal["link"] = "link"
+    call_id: str
+    quality: Literal["good", "weak", "audio-only", "lost"]
