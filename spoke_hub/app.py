@@ -3,8 +3,11 @@ FastAPI app speaking :mod:`spoke_client.sync.protocol`.
 
 Routes: ``POST /v1/enrol``, ``GET /v1/hello``, ``POST /v1/push``, ``GET /v1/pull``,
 ``GET /v1/media/{media_id}``, the tus ``/v1/files`` resource (:mod:`spoke_hub.tus`),
-``GET /healthz`` and FastAPI's ``GET /openapi.json``. A device sees and writes only its own
-facility's data: every query is scoped by the facility of the token's device.
+``GET /healthz`` and FastAPI's ``GET /openapi.json``; the spoke's live-call socket
+``/v1/call/{encounter_id}`` (:mod:`spoke_hub.signalling`), and the doctor console under
+``/console`` (:mod:`spoke_hub.console`, a separate app: browsers speak no Spoke protocol).
+A device sees and writes only its own facility's data: every query is scoped by the
+facility of the token's device.
 
 The clock is a boundary (``clock=``): the ``Spoke-Hub-Time`` header, ``hub_time`` fields,
 enrolment-code and upload expiry all read it. Store calls are blocking, so they run on
@@ -26,6 +29,7 @@ from fastapi import FastAPI, Query
 
 from spoke_client import __version__
 from spoke_client.sync.protocol import (
+    CALL_GRACE_S,
     MAX_PUSH_BYTES,
     PROTOCOL_VERSION,
     EnrolReply,
@@ -39,10 +43,13 @@ from spoke_client.sync.protocol import (
 )
 
 from .clock import Clock, iso
+from .console import CaseDesk, ConsoleDispatch, create_console_app
 from .context import DeviceDep, HubContext
+from .doctors import Doctors
 from .errors import ApiError, install_handlers
 from .middleware import BodyLimit, ProtocolGate
 from .model import HubRefused
+from .signalling import QUEUE_EVERY_S, CallHub, call_router
 from .store import HubStore
 from .tus import tus_router
 
@@ -81,6 +88,9 @@ def create_app(
     upload_expiry: timedelta = DEFAULT_UPLOAD_EXPIRY,
     cleanup_every: float = 3600.0,
     idle_timeout: float = 60.0,
+    call_grace_s: float = CALL_GRACE_S,
+    queue_every: float = QUEUE_EVERY_S,
+    ice_servers: list[dict[str, Any]] | None = None,
 ) -> FastAPI:
     """The hub's FastAPI app over ``store``.
 
@@ -89,6 +99,10 @@ def create_app(
     store's. ``upload_expiry`` is how long an incomplete upload lives; expired ones are
     refused (410) at once and deleted every ``cleanup_every`` seconds while the app runs.
     A PATCH whose body stops arriving for ``idle_timeout`` seconds keeps what arrived.
+
+    Live calls: a call whose spoke or doctor socket stays away ``call_grace_s`` seconds
+    is dropped; waiting spokes and open consoles get the queue at least every
+    ``queue_every`` seconds; ``ice_servers`` (RTCIceServer dicts) go to the console page.
     """
     if media_dir is not None and Path(media_dir).resolve() != store.media_dir.resolve():
         raise ValueError("media_dir must be the store's media folder (HubStore.media_dir)")
@@ -98,13 +112,27 @@ def create_app(
         upload_expiry=upload_expiry,
         idle_timeout=idle_timeout,
     )
+    doctors = Doctors(store)
+    desk = CaseDesk(store, ctx.clock)
+    calls = CallHub(store, doctors, desk, ctx.clock, grace_s=call_grace_s, queue_every=queue_every)
+    console = create_console_app(
+        store=store,
+        doctors=doctors,
+        desk=desk,
+        calls=calls,
+        clock=ctx.clock,
+        ice_servers=list(ice_servers or []),
+        console_ws=calls.console_socket,
+    )
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         task = asyncio.create_task(_cleanup_loop(ctx, cleanup_every))
+        calls.start()
         try:
             yield
         finally:
+            await calls.stop()
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
@@ -119,9 +147,12 @@ def create_app(
         lifespan=lifespan,
     )
     app.state.hub = ctx
+    app.state.calls = calls
+    app.state.console = console
     install_handlers(app)
     app.add_middleware(BodyLimit, limits={"/v1/push": MAX_PUSH_BYTES, "/v1/enrol": ENROL_MAX_BYTES})
-    app.add_middleware(ProtocolGate, clock=ctx.clock)  # added last: the outermost
+    app.add_middleware(ProtocolGate, clock=ctx.clock)
+    app.add_middleware(ConsoleDispatch, console=console)  # added last: the outermost
 
     @app.get("/healthz", include_in_schema=False)
     def healthz() -> dict[str, bool]:
@@ -192,6 +223,7 @@ def create_app(
         )
 
     app.include_router(tus_router(ctx))
+    app.include_router(call_router(calls))
     return app
 
 

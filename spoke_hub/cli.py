@@ -6,16 +6,21 @@
     spoke-hub case move CASE_ID STATE [--reason TEXT]
     spoke-hub case prescribe CASE_ID FILE.json
     spoke-hub case message CASE_ID TEXT [--author NAME]
+    spoke-hub doctor add --username U --name NAME --registration REG [--specialty S ...]
+                         [--password-stdin]
+    spoke-hub doctor list | doctor disable USERNAME
     spoke-hub backup DEST_DIR | restore SRC_DIR
     spoke-hub stats [--json]
 
 Every command takes ``--data DIR`` (default: ``$SPOKE_HUB_DATA`` or the user data folder).
-Problems are told in plain words on standard error, with exit status 1.
+Problems are told in plain words on standard error, with exit status 1 (2 for a doctor
+account refused as asked: a short password, a username already taken).
 """
 
 from __future__ import annotations
 
 import argparse
+import getpass
 import json
 import logging
 import os
@@ -29,17 +34,26 @@ from pathlib import Path
 import platformdirs
 
 from spoke_client import __version__
+from spoke_client.domain.encounter import Specialty
+from spoke_client.sync.protocol import CALL_GRACE_S
 
 from .backup import RunLock, backup, restore
 from .db import HubPaths
+from .doctors import PASSWORD_MIN, Doctors
 from .model import HubRefused
 from .store import HubStore
 
-EXIT_OK, EXIT_PROBLEM = 0, 1
+EXIT_OK, EXIT_PROBLEM, EXIT_REFUSED = 0, 1, 2
+#: Doctor-account refusals that exit 2 (the request itself was wrong, not the hub).
+REFUSED_CODES = {"short-password", "duplicate-username", "password-mismatch"}
 
 
 class CliError(Exception):
-    """A problem to show in plain words and exit 1."""
+    """A problem to show in plain words and exit 1 (or ``exit_code``)."""
+
+    def __init__(self, message: str, exit_code: int = EXIT_PROBLEM) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
 
 
 def default_data_dir() -> Path:
@@ -91,13 +105,19 @@ def cmd_serve(args: argparse.Namespace) -> int:
             raise CliError(f"The {option} file {path} does not exist.")
     if args.upload_expiry_hours <= 0:
         raise CliError("--upload-expiry-hours must be more than 0.")
+    if args.call_grace <= 0:
+        raise CliError("--call-grace must be more than 0 seconds.")
     paths = _paths(args)
     lock = RunLock(paths.lock)
     if not lock.acquire():
         raise CliError(f"Another spoke-hub is already serving {paths.root}.")
     store = HubStore(paths)
     try:
-        app = create_app(store, upload_expiry=timedelta(hours=args.upload_expiry_hours))
+        app = create_app(
+            store,
+            upload_expiry=timedelta(hours=args.upload_expiry_hours),
+            call_grace_s=args.call_grace,
+        )
         sock = _listen(args.host, args.port)
         port = sock.getsockname()[1]
         config = uvicorn.Config(
@@ -212,6 +232,56 @@ def cmd_case_message(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _read_password(args: argparse.Namespace) -> str:
+    """The new doctor's password: one line of standard input with --password-stdin or
+    when standard input is not a terminal, else asked twice without echo."""
+    if args.password_stdin or not sys.stdin.isatty():
+        line = sys.stdin.readline()
+        return line[:-1] if line.endswith("\n") else line
+    first = getpass.getpass("Password for the doctor: ")
+    if len(first) < PASSWORD_MIN:
+        return first  # refused below with the reason, before asking again
+    if getpass.getpass("The same password again: ") != first:
+        raise CliError("The two passwords are not the same; nothing was saved.", EXIT_REFUSED)
+    return first
+
+
+def cmd_doctor_add(args: argparse.Namespace) -> int:
+    password = _read_password(args)
+    with _open(args, create=True) as store:
+        doctor = Doctors(store).add(
+            args.username,
+            name=args.name,
+            registration=args.registration,
+            password=password,
+            specialties=tuple(args.specialty or ()),
+        )
+    scope = ", ".join(s.value for s in doctor.specialties) or "every specialty"
+    print(f"Doctor {doctor.username} ({doctor.name}, {doctor.registration}) added: sees {scope}.")
+    return EXIT_OK
+
+
+def cmd_doctor_list(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        doctors = Doctors(store).all()
+    if not doctors:
+        print("No doctors yet. Add one with `spoke-hub doctor add`.")
+    for d in doctors:
+        scope = ",".join(s.value for s in d.specialties) or "all specialties"
+        status = f"disabled {d.disabled_at}" if d.disabled_at else "active"
+        print(
+            f"{d.username}  {d.name!r}  {d.registration}  {scope}  added {d.created_at}  {status}"
+        )
+    return EXIT_OK
+
+
+def cmd_doctor_disable(args: argparse.Namespace) -> int:
+    with _open(args) as store:
+        doctor = Doctors(store).disable(args.username)
+    print(f"Doctor {doctor.username} ({doctor.name}) is disabled and signed out.")
+    return EXIT_OK
+
+
 def cmd_backup(args: argparse.Namespace) -> int:
     manifest = backup(_paths(args), Path(args.dest))
     print(f"Backed up hub {manifest['hub_id']} to {args.dest} ({manifest['media_files']} media).")
@@ -282,6 +352,13 @@ def build_parser() -> argparse.ArgumentParser:
         default=168,
         help="how long an unfinished upload is kept (default %(default)s)",
     )
+    p.add_argument(
+        "--call-grace",
+        type=float,
+        default=CALL_GRACE_S,
+        metavar="SECONDS",
+        help="how long a live call waits for a side whose connection dropped (default %(default)s)",
+    )
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=cmd_serve)
 
@@ -317,6 +394,32 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--author", default="hub doctor", help="default %(default)r")
     p.set_defaults(func=cmd_case_message)
 
+    doctor = sub.add_parser("doctor", help="doctor accounts for the console")
+    dsub = doctor.add_subparsers(dest="action", metavar="ACTION", required=True)
+    p = dsub.add_parser(
+        "add", parents=[data], help="add a doctor (the password is asked, or read from stdin)"
+    )
+    p.add_argument("--username", required=True, help="what the doctor signs in with")
+    p.add_argument("--name", required=True, help='e.g. "Dr. Asha Rao"')
+    p.add_argument("--registration", required=True, help="medical registration number")
+    p.add_argument(
+        "--specialty",
+        action="append",
+        choices=[s.value for s in Specialty],
+        metavar="SPECIALTY",
+        help="a specialty the doctor sees (repeat for more; none: all). One of: "
+        + ", ".join(s.value for s in Specialty),
+    )
+    p.add_argument(
+        "--password-stdin", action="store_true", help="read the password from standard input"
+    )
+    p.set_defaults(func=cmd_doctor_add)
+    p = dsub.add_parser("list", parents=[data], help="every doctor account")
+    p.set_defaults(func=cmd_doctor_list)
+    p = dsub.add_parser("disable", parents=[data], help="disable a doctor and end their sessions")
+    p.add_argument("username", metavar="USERNAME")
+    p.set_defaults(func=cmd_doctor_disable)
+
     p = sub.add_parser("backup", parents=[data], help="copy the hub's data to a new folder")
     p.add_argument("dest", metavar="DEST_DIR")
     p.set_defaults(func=cmd_backup)
@@ -340,10 +443,12 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
     try:
         return args.func(args)
-    except (CliError, HubRefused) as exc:
-        message = exc.message if isinstance(exc, HubRefused) else str(exc)
-        print(f"spoke-hub: {message}", file=sys.stderr)
-        return EXIT_PROBLEM
+    except CliError as exc:
+        print(f"spoke-hub: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except HubRefused as exc:
+        print(f"spoke-hub: {exc.message}", file=sys.stderr)
+        return EXIT_REFUSED if exc.code in REFUSED_CODES else EXIT_PROBLEM
     except (sqlite3.Error, OSError) as exc:
         print(f"spoke-hub: {type(exc).__name__}: {exc}", file=sys.stderr)
         return EXIT_PROBLEM

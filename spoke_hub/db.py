@@ -117,6 +117,46 @@ CREATE TABLE IF NOT EXISTS prescriptions (
     record       TEXT NOT NULL,
     issued_at    TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS doctors (
+    id            TEXT PRIMARY KEY,
+    username      TEXT NOT NULL UNIQUE,
+    name          TEXT NOT NULL,
+    registration  TEXT NOT NULL,          -- medical registration number
+    specialties   TEXT NOT NULL,          -- JSON list of Specialty values; [] = all
+    password_hash TEXT NOT NULL,          -- argon2id; never the password
+    created_at    TEXT NOT NULL,
+    disabled_at   TEXT
+);
+CREATE TABLE IF NOT EXISTS doctor_sessions (
+    token_hash TEXT PRIMARY KEY,          -- sha256 of the cookie's token; never the token
+    doctor_id  TEXT NOT NULL REFERENCES doctors(id),
+    created_at TEXT NOT NULL,
+    expires_at TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS case_notes (
+    id           TEXT PRIMARY KEY,        -- kept at the hub: never sent to the spoke
+    encounter_id TEXT NOT NULL,
+    doctor_id    TEXT NOT NULL REFERENCES doctors(id),
+    text         TEXT NOT NULL,
+    at           TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS case_notes_encounter ON case_notes(encounter_id, at);
+CREATE TABLE IF NOT EXISTS queue_entries (
+    encounter_id TEXT PRIMARY KEY,        -- when the hub first saw the case waiting
+    since        TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS consults (
+    call_id      TEXT PRIMARY KEY,        -- one accepted live call
+    encounter_id TEXT NOT NULL,
+    doctor_id    TEXT NOT NULL,
+    specialty    TEXT,
+    accepted_at  TEXT NOT NULL,
+    ended_at     TEXT,
+    seconds      REAL,                    -- accepted -> ended
+    ended_by     TEXT,
+    reason       TEXT                     -- a CallEndReason
+);
+CREATE INDEX IF NOT EXISTS consults_ended ON consults(ended_at);
 """
 
 
