@@ -573,6 +573,244 @@
     </message>
 </context>
 <context>
+    <name>Consult</name>
+    <message>
+        <source>{n}th</source>
+        <translation>{n}वें</translation>
+    </message>
+    <message>
+        <source>{n}st</source>
+        <translation>{n}वें</translation>
+    </message>
+    <message>
+        <source>{n}nd</source>
+        <translation>{n}वें</translation>
+    </message>
+    <message>
+        <source>{n}rd</source>
+        <translation>{n}वें</translation>
+    </message>
+    <message>
+        <source>about a minute</source>
+        <translation>लगभग एक मिनट</translation>
+    </message>
+    <message>
+        <source>about {minutes} minutes</source>
+        <translation>लगभग {minutes} मिनट</translation>
+    </message>
+    <message>
+        <source>You are {position} in the queue.</source>
+        <translation>कतार में आप {position} स्थान पर हैं।</translation>
+    </message>
+    <message>
+        <source>You are {position} in the queue — {wait}</source>
+        <translation>कतार में आप {position} स्थान पर हैं — {wait}</translation>
+    </message>
+    <message>
+        <source>No doctor of this specialty is online right now. The case stays in the queue until one is.</source>
+        <translation>इस विशेषज्ञता का कोई डॉक्टर अभी ऑनलाइन नहीं है। किसी डॉक्टर के आने तक केस कतार में रहेगा।</translation>
+    </message>
+    <message>
+        <source>1 doctor of this specialty is online.</source>
+        <translation>इस विशेषज्ञता का 1 डॉक्टर ऑनलाइन है।</translation>
+    </message>
+    <message>
+        <source>{count} doctors of this specialty are online.</source>
+        <translation>इस विशेषज्ञता के {count} डॉक्टर ऑनलाइन हैं।</translation>
+    </message>
+    <message>
+        <source>Call quality: good</source>
+        <translation>कॉल की गुणवत्ता: अच्छी</translation>
+    </message>
+    <message>
+        <source>Call quality: weak — the picture may be small or slow</source>
+        <translation>कॉल की गुणवत्ता: कमज़ोर — तस्वीर छोटी या धीमी हो सकती है</translation>
+    </message>
+    <message>
+        <source>Call quality: audio only — the link is too slow for video</source>
+        <translation>कॉल की गुणवत्ता: केवल आवाज़ — कनेक्शन वीडियो के लिए बहुत धीमा है</translation>
+    </message>
+    <message>
+        <source>Connection lost — reconnecting…</source>
+        <translation>कनेक्शन टूट गया — फिर से जोड़ा जा रहा है…</translation>
+    </message>
+    <message>
+        <source>Call quality: not known yet</source>
+        <translation>कॉल की गुणवत्ता: अभी पता नहीं</translation>
+    </message>
+    <message>
+        <source>Nothing recorded for this patient is lost. Send the case for review and a doctor will answer it later.</source>
+        <translation>इस मरीज़ का दर्ज किया हुआ कुछ भी खोया नहीं है। केस को समीक्षा के लिए भेजें, डॉक्टर बाद में जवाब देंगे।</translation>
+    </message>
+    <message>
+        <source>The doctor finished the consult. The prescription will come to this case.</source>
+        <translation>डॉक्टर ने परामर्श पूरा किया। पर्चा इसी केस में आएगा।</translation>
+    </message>
+    <message>
+        <source>The doctor ended the call. The prescription will come to this case.</source>
+        <translation>डॉक्टर ने कॉल खत्म की। पर्चा इसी केस में आएगा।</translation>
+    </message>
+    <message>
+        <source>You ended the call. The doctor writes the prescription; it will come to this case.</source>
+        <translation>आपने कॉल खत्म की। डॉक्टर पर्चा लिखेंगे; वह इसी केस में आएगा।</translation>
+    </message>
+    <message>
+        <source>You left the queue. The case is kept: start the consult again or send it for review.</source>
+        <translation>आपने कतार छोड़ दी। केस सुरक्षित है: परामर्श फिर से शुरू करें या उसे समीक्षा के लिए भेजें।</translation>
+    </message>
+    <message>
+        <source>The call was cut for too long. The case is back in the queue: start the consult again, or send it for review.</source>
+        <translation>कॉल बहुत देर तक कटी रही। केस फिर से कतार में है: परामर्श फिर से शुरू करें, या उसे समीक्षा के लिए भेजें।</translation>
+    </message>
+    <message>
+        <source>The hub ended the call.</source>
+        <translation>हब ने कॉल खत्म कर दी।</translation>
+    </message>
+    <message>
+        <source>The hub cannot be reached, so the call cannot go on now.</source>
+        <translation>हब से संपर्क नहीं हो पा रहा, इसलिए अभी कॉल नहीं चल सकती।</translation>
+    </message>
+    <message>
+        <source>The link is too weak to carry a call now.</source>
+        <translation>कनेक्शन अभी कॉल के लिए बहुत कमज़ोर है।</translation>
+    </message>
+    <message>
+        <source>The hub did not accept this desktop. Call district IT.</source>
+        <translation>हब ने इस कंप्यूटर को स्वीकार नहीं किया। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub does not have this case yet: it has not been sent. It will be sent when the link allows.</source>
+        <translation>हब के पास यह केस अभी नहीं है: यह भेजा नहीं गया है। कनेक्शन मिलते ही भेज दिया जाएगा।</translation>
+    </message>
+    <message>
+        <source>The hub says this case is not waiting for a doctor any more.</source>
+        <translation>हब के अनुसार यह केस अब डॉक्टर की प्रतीक्षा में नहीं है।</translation>
+    </message>
+    <message>
+        <source>The call could not go on.</source>
+        <translation>कॉल आगे नहीं चल सकी।</translation>
+    </message>
+    <message>
+        <source>This desktop is not connected to a hub yet, so a live consult cannot start. Ask district IT to set it up.</source>
+        <translation>यह कंप्यूटर अभी किसी हब से नहीं जुड़ा है, इसलिए वीडियो परामर्श शुरू नहीं हो सकता। ज़िला आईटी से इसे सेट करवाएँ।</translation>
+    </message>
+    <message>
+        <source>Another call is on. End it before starting this one.</source>
+        <translation>एक दूसरी कॉल चल रही है। इसे शुरू करने से पहले उसे खत्म करें।</translation>
+    </message>
+    <message>
+        <source>This case cannot join the queue now: it is “{state}”.</source>
+        <translation>यह केस अभी कतार में नहीं जुड़ सकता: इसकी स्थिति “{state}” है।</translation>
+    </message>
+    <message>
+        <source>The live consult could not start.</source>
+        <translation>वीडियो परामर्श शुरू नहीं हो सका।</translation>
+    </message>
+</context>
+<context>
+    <name>ConsultScreen</name>
+    <message>
+        <source>Live consult — {patient}</source>
+        <translation>वीडियो परामर्श — {patient}</translation>
+    </message>
+    <message>
+        <source>Leave the queue (Esc)</source>
+        <translation>कतार छोड़ें (Esc)</translation>
+    </message>
+    <message>
+        <source>Send for review (Ctrl+R)</source>
+        <translation>समीक्षा के लिए भेजें (Ctrl+R)</translation>
+    </message>
+    <message>
+        <source>What the doctor will see:</source>
+        <translation>डॉक्टर को यह दिखेगा:</translation>
+    </message>
+    <message>
+        <source>Unmute (Ctrl+M)</source>
+        <translation>आवाज़ चालू करें (Ctrl+M)</translation>
+    </message>
+    <message>
+        <source>Mute (Ctrl+M)</source>
+        <translation>आवाज़ बंद करें (Ctrl+M)</translation>
+    </message>
+    <message>
+        <source>Camera on (Ctrl+O)</source>
+        <translation>कैमरा चालू करें (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Camera off (Ctrl+O)</source>
+        <translation>कैमरा बंद करें (Ctrl+O)</translation>
+    </message>
+    <message>
+        <source>Your camera is off: the doctor cannot see you.</source>
+        <translation>आपका कैमरा बंद है: डॉक्टर आपको नहीं देख सकते।</translation>
+    </message>
+    <message>
+        <source>End call (Ctrl+E)</source>
+        <translation>कॉल खत्म करें (Ctrl+E)</translation>
+    </message>
+    <message>
+        <source>Consult live again</source>
+        <translation>फिर से वीडियो परामर्श</translation>
+    </message>
+    <message>
+        <source>Close (Esc)</source>
+        <translation>बंद करें (Esc)</translation>
+    </message>
+    <message>
+        <source>The link has been lost for a while.</source>
+        <translation>कनेक्शन कुछ देर से टूटा हुआ है।</translation>
+    </message>
+    <message>
+        <source>Joining the doctors&apos; queue…</source>
+        <translation>डॉक्टरों की कतार में जुड़ रहे हैं…</translation>
+    </message>
+    <message>
+        <source>Waiting for a doctor</source>
+        <translation>डॉक्टर की प्रतीक्षा</translation>
+    </message>
+    <message>
+        <source>Keep this screen open. When a doctor accepts, the call starts by itself. If the wait is too long, send the case for review instead.</source>
+        <translation>यह स्क्रीन खुली रखें। डॉक्टर के स्वीकार करते ही कॉल अपने आप शुरू होगी। अगर प्रतीक्षा बहुत लंबी हो, तो केस को समीक्षा के लिए भेज दें।</translation>
+    </message>
+    <message>
+        <source>Dr {name} (Reg. no. {registration})</source>
+        <translation>डॉ. {name} (पंजीकरण सं. {registration})</translation>
+    </message>
+    <message>
+        <source>The doctor&apos;s connection dropped. Waiting for the doctor to come back…</source>
+        <translation>डॉक्टर का कनेक्शन टूट गया। डॉक्टर के लौटने की प्रतीक्षा…</translation>
+    </message>
+    <message>
+        <source>Connecting to the doctor…</source>
+        <translation>डॉक्टर से जोड़ा जा रहा है…</translation>
+    </message>
+    <message>
+        <source>The call has ended</source>
+        <translation>कॉल खत्म हो गई</translation>
+    </message>
+    <message>
+        <source>The call could not go on</source>
+        <translation>कॉल आगे नहीं चल सकी</translation>
+    </message>
+    <message>
+        <source>The live consult could not start</source>
+        <translation>वीडियो परामर्श शुरू नहीं हो सका</translation>
+    </message>
+    <message>
+        <source>The live consult could not start.</source>
+        <translation>वीडियो परामर्श शुरू नहीं हो सका।</translation>
+    </message>
+    <message>
+        <source>Sent for review: {name}</source>
+        <translation>समीक्षा के लिए भेजा गया: {name}</translation>
+    </message>
+    <message>
+        <source>That did not work.</source>
+        <translation>यह नहीं हो सका।</translation>
+    </message>
+</context>
+<context>
     <name>DeviceCheckScreen</name>
     <message>
         <source>Check camera and microphone</source>
@@ -685,6 +923,13 @@
     <message>
         <source>{name} (not found now)</source>
         <translation>{name} (अभी नहीं मिला)</translation>
+    </message>
+</context>
+<context>
+    <name>DoctorView</name>
+    <message>
+        <source>Waiting for the doctor&apos;s picture…</source>
+        <translation>डॉक्टर की तस्वीर की प्रतीक्षा…</translation>
     </message>
 </context>
 <context>
@@ -953,6 +1198,14 @@
         <translation>कैमरा और माइक्रोफ़ोन जाँचें (Ctrl+D)</translation>
     </message>
     <message>
+        <source>Consult live (Ctrl+K)</source>
+        <translation>अभी वीडियो परामर्श (Ctrl+K)</translation>
+    </message>
+    <message>
+        <source>Send for review (Ctrl+Shift+R)</source>
+        <translation>समीक्षा के लिए भेजें (Ctrl+Shift+R)</translation>
+    </message>
+    <message>
         <source>Unfinished intakes</source>
         <translation>अधूरी जानकारियाँ</translation>
     </message>
@@ -988,6 +1241,14 @@
         <source>{patient} — last saved {when}</source>
         <translation>{patient} — आखिरी बार सहेजा {when}</translation>
     </message>
+    <message>
+        <source>Sent for review: {name}</source>
+        <translation>समीक्षा के लिए भेजा गया: {name}</translation>
+    </message>
+    <message>
+        <source>The case was not sent.</source>
+        <translation>केस नहीं भेजा गया।</translation>
+    </message>
 </context>
 <context>
     <name>IntakePage</name>
@@ -1021,10 +1282,6 @@
     <message>
         <source>Sent for review: {name}</source>
         <translation>समीक्षा के लिए भेजा गया: {name}</translation>
-    </message>
-    <message>
-        <source>Waiting for a doctor: {name}. Check the camera, microphone and speaker while you wait.</source>
-        <translation>डॉक्टर की प्रतीक्षा: {name}। प्रतीक्षा करते हुए कैमरा, माइक्रोफ़ोन और स्पीकर जाँच लें।</translation>
     </message>
 </context>
 <context>

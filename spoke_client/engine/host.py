@@ -208,6 +208,7 @@ class EngineHost:
         engine = self.engine
         worker, self._worker, self.engine, self.operator = self._worker, None, None, None
         if engine is not None:
+            await engine.consult.end_and_wait()  # devices closed before the store goes
             await engine.sync.stop()
         if worker is not None:
             await self._off_loop(worker.stop)

@@ -24,6 +24,7 @@ from spoke_client.domain.matching import Match, likely_duplicates
 from spoke_client.domain.patient import Patient
 from spoke_client.domain.refusals import DomainRefused
 from spoke_client.domain.vitals import TempUnit, read_vitals
+from spoke_client.engine.consult import ConsultDesk
 from spoke_client.store.store import Store
 from spoke_client.store.worker import StoreWorker
 from spoke_client.sync.errors import SyncError
@@ -87,6 +88,8 @@ class Engine:
         self.capture: Any = None
         # The hub link; its background loop is started by the host (the app), not by the CLI.
         self.sync = SyncService(worker, clock=clock, settings=sync_settings)
+        # Live consults (one call at a time); uses the capture desk and sync above.
+        self.consult = ConsultDesk(self)
 
     def today(self) -> date:
         return self.clock().astimezone(self.tz).date()

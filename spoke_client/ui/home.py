@@ -22,12 +22,15 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from spoke_client.domain.encounter import CaseState
 from spoke_client.engine.errors import StoreError
 from spoke_client.ui import words
 from spoke_client.ui.common import AppContext, Screen, error_label, show_message
 from spoke_client.ui.sync_screen import set_level, status_level
 
 STATUS_POLL_MS = 2000
+# A case in one of these states can still go to a doctor: live, or for review.
+TO_A_DOCTOR = (CaseState.READY, CaseState.WAITING_FOR_DOCTOR)
 
 
 class HomeScreen(Screen):
@@ -85,6 +88,13 @@ class HomeScreen(Screen):
         self.cases.horizontalHeader().setSectionResizeMode(QHeaderView.ResizeMode.Stretch)
         outer.addWidget(self.cases_label)
         outer.addWidget(self.cases, 1)
+        send = QHBoxLayout()
+        self.consult_button = QPushButton(objectName="consult_live")
+        self.review_button = QPushButton(objectName="send_for_review")
+        send.addWidget(self.consult_button)
+        send.addWidget(self.review_button)
+        send.addStretch()
+        outer.addLayout(send)
         self.error = error_label()
         outer.addWidget(self.error)
         self.status_timer = QTimer(self)
@@ -98,12 +108,17 @@ class HomeScreen(Screen):
         self.lock_button.clicked.connect(lambda: self.ctx.go("lock"))
         self.device_check_button.clicked.connect(lambda: self.ctx.go("device_check"))
         self.sync_badge.clicked.connect(lambda: self.ctx.go("sync"))
+        self.cases.itemSelectionChanged.connect(self._show_case_actions)
+        self.consult_button.clicked.connect(self.consult_live)
+        self.review_button.clicked.connect(self.send_for_review)
         self.shortcut("Ctrl+N", lambda: self.ctx.go("register"))
         self.shortcut("Ctrl+F", lambda: self.ctx.go("find"))
         self.shortcut("Ctrl+R", self.resume)
         self.shortcut("Ctrl+L", lambda: self.ctx.go("lock"))
         self.shortcut("Ctrl+D", lambda: self.ctx.go("device_check"))
         self.shortcut("Ctrl+Y", lambda: self.ctx.go("sync"))
+        self.shortcut("Ctrl+K", self.consult_live)
+        self.shortcut("Ctrl+Shift+R", self.send_for_review)
         self.retranslate()
 
     def retranslate(self) -> None:
@@ -117,6 +132,8 @@ class HomeScreen(Screen):
         self.resume_button.setText(self.tr("Resume intake (Ctrl+R)"))
         self.lock_button.setText(self.tr("Lock (Ctrl+L)"))
         self.device_check_button.setText(self.tr("Check camera and microphone (Ctrl+D)"))
+        self.consult_button.setText(self.tr("Consult live (Ctrl+K)"))
+        self.review_button.setText(self.tr("Send for review (Ctrl+Shift+R)"))
         self.drafts_label.setText(self.tr("Unfinished intakes"))
         self.cases_label.setText(self.tr("Cases started today"))
         self.cases.setHorizontalHeaderLabels(
@@ -235,6 +252,8 @@ class HomeScreen(Screen):
         self.resume_button.setVisible(bool(self._drafts))
 
     def _show_cases(self) -> None:
+        was = self.cases.item(self.cases.currentRow(), 0)
+        was_id = was.data(Qt.ItemDataRole.UserRole) if was is not None else None
         self.cases.setRowCount(len(self._cases))
         for row, case in enumerate(self._cases):
             cells = (
@@ -244,7 +263,57 @@ class HomeScreen(Screen):
                 words.case_state(case.state),
             )
             for col, text in enumerate(cells):
-                self.cases.setItem(row, col, QTableWidgetItem(text))
+                item = QTableWidgetItem(text)
+                item.setData(Qt.ItemDataRole.UserRole, case.encounter_id)
+                self.cases.setItem(row, col, item)
+        # The same case stays chosen while it can still go to a doctor; else the first that can.
+        rows = [i for i, c in enumerate(self._cases) if c.state in TO_A_DOCTOR]
+        same = [i for i in rows if self._cases[i].encounter_id == was_id]
+        if same or rows:
+            self.cases.selectRow((same or rows)[0])
+        else:
+            self.cases.clearSelection()
+        self._show_case_actions()
+
+    # ---- a ready case: live consult or review -----------------------------------------------
+    def selected_case(self):
+        row = self.cases.currentRow()
+        selected = self.cases.selectionModel().selectedRows()
+        if not selected or not 0 <= row < len(self._cases):
+            return None
+        return self._cases[row]
+
+    def _show_case_actions(self) -> None:
+        any_to_send = any(c.state in TO_A_DOCTOR for c in self._cases)
+        case = self.selected_case()
+        can = case is not None and case.state in TO_A_DOCTOR
+        for b in (self.consult_button, self.review_button):
+            b.setVisible(any_to_send)
+            b.setEnabled(can)
+
+    def consult_live(self) -> None:
+        case = self.selected_case()
+        if case is not None and case.state in TO_A_DOCTOR:
+            self.ctx.go("consult", encounter_id=case.encounter_id, patient_name=case.patient_name)
+
+    def send_for_review(self) -> None:
+        case = self.selected_case()
+        engine = self.bridge.engine
+        if case is None or case.state not in TO_A_DOCTOR or engine is None:
+            return
+        self.bridge.call(
+            engine.consult.send_for_review(case.encounter_id),
+            lambda _e: self._sent(case.patient_name),
+            self._send_failed,
+        )
+
+    def _sent(self, name: str) -> None:
+        self.banner.setText(self.tr("Sent for review: {name}").format(name=name))
+        self.banner.setVisible(True)
+        self.refresh()
+
+    def _send_failed(self, error: BaseException) -> None:
+        show_message(self.error, words.engine_error(error, self.tr("The case was not sent.")))
 
     def resume(self) -> None:
         item = self.drafts.currentItem()

@@ -22,6 +22,7 @@ SCREENS = {
     "intake": ("spoke_client.ui.intake.wizard", "IntakeWizard"),
     "device_check": ("spoke_client.ui.device_check", "DeviceCheckScreen"),
     "sync": ("spoke_client.ui.sync_screen", "SyncScreen"),
+    "consult": ("spoke_client.ui.consult_window", "ConsultScreen"),
 }
 
 DEFAULT_IDLE_MINUTES = 5

@@ -21,6 +21,7 @@ from spoke_client.domain.vitals import (
     VitalRefused,
 )
 from spoke_client.engine.errors import StoreError
+from spoke_client.ui.camera_view import camera_problem, microphone_problem, speaker_problem
 
 translate = QCoreApplication.translate
 
@@ -597,3 +598,136 @@ def sync_outcome(outcome) -> str:
             refused=sync_rejected(outcome.rejected)
         )
     return text
+
+
+# ---- live consult ----------------------------------------------------------------------------
+# What the call is doing, in words for the CHO; a failure always says that nothing recorded is
+# lost and that "Send for review" still gets the patient a doctor's answer.
+
+
+def ordinal(n: int) -> str:
+    """1st, 2nd, 3rd, 4th… (one form in languages that need only one)."""
+    if n % 100 in (11, 12, 13) or n % 10 not in (1, 2, 3):
+        return translate("Consult", "{n}th").format(n=n)
+    return {
+        1: translate("Consult", "{n}st"),
+        2: translate("Consult", "{n}nd"),
+        3: translate("Consult", "{n}rd"),
+    }[n % 10].format(n=n)
+
+
+def minutes_about(seconds: int) -> str:
+    minutes = max(1, round(seconds / 60))
+    if minutes == 1:
+        return translate("Consult", "about a minute")
+    return translate("Consult", "about {minutes} minutes").format(minutes=minutes)
+
+
+def queue_place(position: int, wait_s: int | None) -> str:
+    """The queue in words: “You are 2nd in the queue — about 10 minutes”."""
+    if wait_s is None:
+        return translate("Consult", "You are {position} in the queue.").format(
+            position=ordinal(position)
+        )
+    return translate("Consult", "You are {position} in the queue — {wait}").format(
+        position=ordinal(position), wait=minutes_about(wait_s)
+    )
+
+
+def doctors_online(count: int) -> str:
+    if count == 0:
+        return translate(
+            "Consult",
+            "No doctor of this specialty is online right now. The case stays in the queue until one is.",
+        )
+    if count == 1:
+        return translate("Consult", "1 doctor of this specialty is online.")
+    return translate("Consult", "{count} doctors of this specialty are online.").format(count=count)
+
+
+def call_quality(quality: str) -> str:
+    return {
+        "good": translate("Consult", "Call quality: good"),
+        "weak": translate("Consult", "Call quality: weak — the picture may be small or slow"),
+        "audio-only": translate(
+            "Consult", "Call quality: audio only — the link is too slow for video"
+        ),
+        "lost": translate("Consult", "Connection lost — reconnecting…"),
+    }.get(str(quality), translate("Consult", "Call quality: not known yet"))
+
+
+def nothing_lost() -> str:
+    return translate(
+        "Consult",
+        "Nothing recorded for this patient is lost. Send the case for review and a doctor will answer it later.",
+    )
+
+
+def call_ended(by: str, reason: str) -> str:
+    """How the call ended, by whom (``Ended``: protocol.CallEndReason values)."""
+    if reason == "finished":
+        return translate(
+            "Consult", "The doctor finished the consult. The prescription will come to this case."
+        )
+    if reason == "hung-up":
+        if by == "doctor":
+            return translate(
+                "Consult", "The doctor ended the call. The prescription will come to this case."
+            )
+        return translate(
+            "Consult",
+            "You ended the call. The doctor writes the prescription; it will come to this case.",
+        )
+    if reason == "left-queue":
+        return translate(
+            "Consult",
+            "You left the queue. The case is kept: start the consult again or send it for review.",
+        )
+    if reason == "dropped":
+        return translate(
+            "Consult",
+            "The call was cut for too long. The case is back in the queue: start the consult again, or send it for review.",
+        )
+    return translate("Consult", "The hub ended the call.")
+
+
+def call_failed(kind: str) -> str:
+    """Why a call could not start or go on (``CallFailed.kind``)."""
+    if kind == "camera":
+        return camera_problem(None)
+    if kind == "microphone":
+        return microphone_problem()
+    if kind == "speaker":
+        return speaker_problem()
+    return {
+        "hub-unreachable": translate(
+            "Consult", "The hub cannot be reached, so the call cannot go on now."
+        ),
+        "no-link": translate("Consult", "The link is too weak to carry a call now."),
+        "unauthorised": translate(
+            "Consult", "The hub did not accept this desktop. Call district IT."
+        ),
+        "not-found": translate(
+            "Consult",
+            "The hub does not have this case yet: it has not been sent. It will be sent when the link allows.",
+        ),
+        "not-waiting": translate(
+            "Consult", "The hub says this case is not waiting for a doctor any more."
+        ),
+    }.get(kind, translate("Consult", "The call could not go on."))
+
+
+def consult_refused(kind: str, state: str | None = None) -> str:
+    """Why a live consult could not start (``ConsultRefused``)."""
+    if kind == "no-hub-link":
+        return translate(
+            "Consult",
+            "This desktop is not connected to a hub yet, so a live consult cannot start. Ask district IT to set it up.",
+        )
+    if kind == "call-in-progress":
+        return translate("Consult", "Another call is on. End it before starting this one.")
+    if kind == "wrong-state" and state:
+        return translate("Consult", "This case cannot join the queue now: it is “{state}”.").format(
+            state=case_state(CaseState(state))
+        )
+    return translate("Consult", "The live consult could not start.")

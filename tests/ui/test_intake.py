@@ -411,13 +411,7 @@ def test_consult_live_puts_the_case_in_the_queue(host, ctx, open_wizard, qtbot):
     wizard.case_moved.connect(moved.append)
     wizard.review_page.consult_button.click()
     qtbot.waitUntil(lambda: ctx.go.last is not None, timeout=10_000)
-    assert ctx.go.last == (
-        "device_check",
-        {
-            "message": "Waiting for a doctor: Seeta Devi. Check the camera, microphone and "
-            "speaker while you wait."
-        },
-    )
+    assert ctx.go.last == ("consult", {"encounter_id": eid, "patient_name": "Seeta Devi"})
     assert moved == ["waiting_for_doctor"]
     encounter, _draft, _page = run(host, host.engine.load_draft(eid))
     assert encounter.state is CaseState.WAITING_FOR_DOCTOR

@@ -392,11 +392,8 @@ class IntakeWizard(Screen):
         self.case_moved.emit(encounter.state.value)
         if encounter.state is CaseState.SENT_FOR_REVIEW:
             self.ctx.go("home", message=self.tr("Sent for review: {name}").format(name=name))
-        else:  # a live consult is next: check the camera and microphone while waiting
-            message = self.tr(
-                "Waiting for a doctor: {name}. Check the camera, microphone and speaker while you wait."
-            ).format(name=name)
-            self.ctx.go("device_check", message=message)
+        else:  # a live consult: join the hub's queue and wait there for a doctor
+            self.ctx.go("consult", encounter_id=encounter.id, patient_name=name)
 
     def _submit_failed(self, error: BaseException) -> None:
         self._submitting = False
