@@ -18,6 +18,7 @@ fixture waits for one block through PortAudio before the first test.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
 import os
@@ -67,6 +68,13 @@ def _wait_until(condition: Callable[[], bool], timeout: float, what: str) -> Non
 
 @pytest.fixture(scope="session")
 def sound_server() -> Iterator[SoundServer]:
+    with open_sound_server() as server:
+        yield server
+
+
+@contextlib.contextmanager
+def open_sound_server() -> Iterator[SoundServer]:
+    """The fixture's body, for the benches too: see the module docstring."""
     missing = [tool for tool in ("pulseaudio", "pactl", "pacat") if shutil.which(tool) is None]
     assert not missing, f"missing {missing}: apt packages pulseaudio pulseaudio-utils"
     started = subprocess.run(
