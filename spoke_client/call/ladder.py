@@ -9,12 +9,13 @@ Down fast, up slowly:
 - **Down** when the loss of the last ``down_samples`` samples averages above ``down_loss``
   (a lone lossy second on a noisy link does not count), or after ``down_samples`` samples
   in a row with the doctor's bitrate estimate both below what the step needs (video
-  ceiling + Opus) and *limiting* us: under ``limit_ratio`` x what we send, and no longer
-  ramping up (the peak of the last ``stall_samples`` samples at most ``rising`` x the peak
-  of the ones before). An estimate well above what we send is not a limit: a still picture
-  simply needs few bits, and the estimate a receiver makes never goes far beyond what it
-  receives. The estimate is not judged for ``settle_s`` after a change. When it is known
-  the ladder may skip steps, down to the best one it fits.
+  ceiling + Opus) and *limiting* us: under ``limit_ratio`` (0.9) x what we send, and no
+  longer ramping up (the peak of the last ``stall_samples`` samples at most ``rising`` x the
+  peak of the ones before). A receiver's estimate follows what it receives (at most about
+  1.5x that plus 10 kbps) and drops below it only when it sees the link's queue grow, so an
+  estimate near what we send is no limit: a still picture simply needs few bits. The
+  estimate is not judged for ``settle_s`` after a change. One step at a time: the estimate
+  of a link that is not full says nothing about how far down to go.
 - **Up** one step after ``up_after_s`` of samples with loss at most ``clean_loss`` and an
   estimate of at least ``up_headroom`` x what we send. (A receiver-side estimate is at
   most about 1.5x what it receives plus 10 kbps, so it can never show room for the next
@@ -55,7 +56,7 @@ class Ladder:
         down_samples: int = 2,
         clean_loss: float = 0.02,
         weak_loss: float = 0.03,
-        limit_ratio: float = 1.25,
+        limit_ratio: float = 0.9,
         rising: float = 1.1,
         stall_samples: int = 3,
         settle_s: float = 4.0,
@@ -126,11 +127,6 @@ class Ladder:
         falling = lossy or self._limited_run >= self.down_samples
         if falling and self.step is not Step.AUDIO_ONLY:
             target = STEPS[STEPS.index(self.step) + 1]
-            if limited and sample.available_kbps is not None:
-                while (
-                    target is not Step.AUDIO_ONLY and self.need_kbps(target) > sample.available_kbps
-                ):
-                    target = STEPS[STEPS.index(target) + 1]
             self._after_fall(sample.at)
             return self._change(target, sample.at)
 

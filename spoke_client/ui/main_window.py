@@ -132,8 +132,14 @@ class MainWindow(QMainWindow):
         return False
 
     def _idle_timeout(self) -> None:
-        if self.ctx.bridge.host.engine is not None and not self.locked:
-            self.go("lock")
+        if self.ctx.bridge.host.engine is None or self.locked:
+            return
+        if getattr(self.stack.currentWidget(), "phase", None) in ("joining", "waiting", "call"):
+            # Nobody touches the keyboard while talking to the doctor or waiting for one: the
+            # consult screen stays up; the timer starts again for after the call.
+            self._restart_idle()
+            return
+        self.go("lock")
 
     # ---- language and text size -------------------------------------------------------------
     def set_language(self, code: str, save: bool = True) -> None:

@@ -214,3 +214,20 @@ def test_quitting_saves_what_was_just_typed(qtbot, app_window):
     assert window.finish_pending(timeout_ms=10_000)
     _e, draft, _page = host.thread.run(engine.load_draft(saved.encounter_id))
     assert draft["vitals"]["systolic"] == "124"
+
+
+def test_the_screen_does_not_lock_while_a_consult_is_on(qtbot, app_window):
+    window, host = app_window
+    qtbot.waitUntil(on(window, "setup"), timeout=5_000)
+    host.thread.run(host.set_up("HWC-1", "Rampur", "asha", PIN))
+    window.ctx.settings["idle_minutes"] = 0.02  # 1.2 s
+    consult = window.screens["consult"]
+    window.stack.setCurrentWidget(consult)
+    consult.phase = "call"  # as when the doctor is on screen (no input for minutes)
+    window._restart_idle()
+    with qtbot.waitSignal(window.idle.timeout, timeout=10_000):
+        pass
+    assert not window.locked and window.current_screen() is consult
+    assert window.idle.isActive()  # it locks after the call, not never
+    consult.phase = "over"
+    qtbot.waitUntil(lambda: window.locked, timeout=10_000)
