@@ -30,6 +30,7 @@ import sqlite3
 import sys
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import platformdirs
 
@@ -93,6 +94,19 @@ def _listen(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _ice_servers(args: argparse.Namespace) -> list[dict[str, Any]]:
+    """The console's ICE servers from ``--ice-server`` (and the TURN credential)."""
+    for url in args.ice_server:
+        if not url.startswith(("stun:", "turn:", "turns:")):
+            raise CliError(f"--ice-server {url}: use a stun:, turn: or turns: address.")
+    if not args.ice_server:
+        return []
+    server: dict[str, Any] = {"urls": list(args.ice_server)}
+    if args.ice_username or args.ice_credential:
+        server |= {"username": args.ice_username or "", "credential": args.ice_credential or ""}
+    return [server]
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -107,6 +121,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise CliError("--upload-expiry-hours must be more than 0.")
     if args.call_grace <= 0:
         raise CliError("--call-grace must be more than 0 seconds.")
+    ice_servers = _ice_servers(args)
     paths = _paths(args)
     lock = RunLock(paths.lock)
     if not lock.acquire():
@@ -117,6 +132,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
             store,
             upload_expiry=timedelta(hours=args.upload_expiry_hours),
             call_grace_s=args.call_grace,
+            ice_servers=ice_servers,
         )
         sock = _listen(args.host, args.port)
         port = sock.getsockname()[1]
@@ -359,6 +375,16 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="SECONDS",
         help="how long a live call waits for a side whose connection dropped (default %(default)s)",
     )
+    p.add_argument(
+        "--ice-server",
+        action="append",
+        default=[],
+        metavar="URL",
+        help="STUN/TURN server for the doctor console's calls, e.g. turn:turn.district.example:3478"
+        " (repeatable; the TURN user and password come from --ice-username/--ice-credential)",
+    )
+    p.add_argument("--ice-username", help="TURN user name for the --ice-server URLs")
+    p.add_argument("--ice-credential", help="TURN password for the --ice-server URLs")
     p.add_argument("--log-level", default="info", choices=["debug", "info", "warning", "error"])
     p.set_defaults(func=cmd_serve)
 

@@ -201,3 +201,36 @@ def test_the_session_cookie_is_secure_over_tls(tmp_path):
     finally:
         proc.terminate()
         proc.wait(15)
+
+
+def test_serve_gives_the_console_its_ice_servers(tmp_path):
+    turn = ("--ice-server", "turn:turn.district.test:3478", "--ice-username", "hwc")
+    hub = HubProcess(tmp_path / "hub", extra=(*turn, "--ice-credential", "s3cret"))
+    add_doctor_cli(hub)
+    hub.start()
+    try:
+        with httpx.Client(base_url=hub.url, timeout=10) as http:
+            assert http.get("/console/api/config").status_code == 401
+            login = {"username": "asha", "password": PASSWORD}
+            assert http.post("/console/api/login", json=login).status_code == 200
+            assert http.get("/console/api/config").json() == {
+                "ice_servers": [
+                    {
+                        "urls": ["turn:turn.district.test:3478"],
+                        "username": "hwc",
+                        "credential": "s3cret",
+                    }
+                ]
+            }
+    finally:
+        hub.stop()
+
+    refused = subprocess.run(
+        [sys.executable, "-m", "spoke_hub.cli", "--data", str(hub.data), "serve"]
+        + ["--ice-server", "http://turn.district.test"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert refused.returncode == 1
+    assert "use a stun:, turn: or turns: address" in refused.stderr
