@@ -42,6 +42,7 @@ class Heartbeat:
         on_alive: Callable[[], None],
         on_dead: Callable[[float], None],
         on_message: Callable[[dict], None] | None = None,
+        ping_extra: Callable[[], dict] | None = None,
     ) -> None:
         self.channel = channel
         self.interval_s = interval_s
@@ -50,6 +51,9 @@ class Heartbeat:
         self._on_alive = on_alive
         self._on_dead = on_dead
         self._on_message = on_message
+        # More fields for every ping (the ladder step): a lone message on this unreliable
+        # channel may be lost on the very link it is about, a field repeated every second not.
+        self._ping_extra = ping_extra
         self._task: asyncio.Task | None = None
         self.sent = 0
         self.pongs = 0
@@ -128,7 +132,8 @@ class Heartbeat:
             now = self.clock()
             if now >= next_ping:
                 n += 1
-                if self.send({"t": "ping", "n": n, "at": int(now * 1000)}):
+                extra = self._ping_extra() if self._ping_extra else {}
+                if self.send({**extra, "t": "ping", "n": n, "at": int(now * 1000)}):
                     self.sent += 1
                 next_ping = now + self.interval_s
             heard = self.last_heard_at

@@ -16,6 +16,8 @@ Down fast, up slowly:
   estimate near what we send is no limit: a still picture simply needs few bits. The
   estimate is not judged for ``settle_s`` after a change. One step at a time: the estimate
   of a link that is not full says nothing about how far down to go.
+- **Lost**: when the heartbeat goes silent the call reconnects one step lower
+  (:meth:`Ladder.link_lost`), so a link flooded by the picture does not drown again.
 - **Up** one step after ``up_after_s`` of samples with loss at most ``clean_loss`` and an
   estimate of at least ``up_headroom`` x what we send. (A receiver-side estimate is at
   most about 1.5x what it receives plus 10 kbps, so it can never show room for the next
@@ -135,6 +137,15 @@ class Ladder:
             self._last_up_at = sample.at
             return self._change(target, sample.at)
         return None
+
+    def link_lost(self, at: float) -> Step | None:
+        """The call's heartbeat went silent: the link did not carry this step. One step
+        down (a probe that ends this way backs off like any other); None at audio only."""
+        if self.step is Step.AUDIO_ONLY:
+            return None
+        target = STEPS[STEPS.index(self.step) + 1]
+        self._after_fall(at)
+        return self._change(target, at)
 
     def _limited(self, sample: LinkSample) -> bool:
         """The doctor's estimate keeps us below what this step needs."""

@@ -470,6 +470,16 @@ class ConsultCall:
             self._lost_at = None
         log.info("call: attempt %d connected", attempt.number)
         self._emit(Connected(attempt.number))
+        if attempt.number > 1:  # say where the ladder stands after the reconnect
+            last = self._last_stats
+            self._emit(
+                QualityChanged(
+                    self.ladder.quality,
+                    self.ladder.step,
+                    last.send_kbps if last else 0.0,
+                    last.loss if last else 0.0,
+                )
+            )
         await self._send(p.SigLink(call_id=self.call_id or "", quality=self.ladder.quality.value))
         self._tell_doctor_step(attempt)
         attempt.stats = StatsReader(self.remote, clock=self.clock)
@@ -485,6 +495,9 @@ class ConsultCall:
                 "call: attempt %d lost the link after %.1f s of silence", attempt.number, silent
             )
             self._emit(LinkLost(silent_s=silent))
+            # A link that went silent could not carry this step: the next attempt starts one
+            # lower (and climbs back only after clean seconds), or it floods the link again.
+            self.ladder.link_lost(self._lost_at)
             await self._send(p.SigLink(call_id=self.call_id or "", quality="lost"))
         self.connected = False
 
@@ -511,6 +524,7 @@ class ConsultCall:
             clock=self.clock,
             on_alive=alive,
             on_dead=dead,
+            ping_extra=lambda: {"step": self.ladder.step.value},
         )
         attempt.heartbeat = heartbeat
         channel.on("message", heartbeat.handle)
@@ -555,7 +569,7 @@ class ConsultCall:
             log.warning("call: attempt %d could not make an offer (%s)", number, type(exc).__name__)
             attempt.dead.set()
             return attempt
-        sdp = munge_offer_sdp(pc.localDescription.sdp, self.tuning)
+        sdp = munge_offer_sdp(pc.localDescription.sdp, self.tuning, self.ladder.step)
         if not await self._send(p.SigOffer(call_id=self.call_id or "", attempt=number, sdp=sdp)):
             log.info("call: attempt %d offer not sent: no socket", number)
         return attempt

@@ -313,10 +313,12 @@ def video_target_kbps(pc_or_sender: RTCPeerConnection | RTCRtpSender) -> float |
 _RTPMAP = re.compile(r"^a=rtpmap:(\d+) opus/48000", re.IGNORECASE)
 
 
-def munge_offer_sdp(sdp: str, tuning: CallTuning = DEFAULT_TUNING) -> str:
+def munge_offer_sdp(sdp: str, tuning: CallTuning = DEFAULT_TUNING, step: Step | None = None) -> str:
     """The offer as sent to the doctor: the Opus ``fmtp`` asks the browser for mono Opus at
     most ``opus_max_kbps`` with in-band FEC, and ``b=AS`` on the video section bounds the
-    doctor's video to ``receive_video_kbps``. Everything else is left as it was."""
+    doctor's video to ``receive_video_kbps``, or lower for a ``step`` the link was found to
+    carry no more than (:func:`receive_video_kbps`): a reconnect on a weak link must not
+    start with the browser's full-rate picture. Everything else is left as it was."""
     newline = "\r\n" if "\r\n" in sdp else "\n"
     lines = sdp.split(newline)
     trailing = lines and lines[-1] == ""
@@ -338,9 +340,24 @@ def munge_offer_sdp(sdp: str, tuning: CallTuning = DEFAULT_TUNING) -> str:
         if section[0].startswith("m=audio"):
             section = _munge_opus(section, wanted)
         elif section[0].startswith("m=video"):
-            section = _with_bandwidth(section, tuning.receive_video_kbps)
+            section = _with_bandwidth(section, receive_video_kbps(tuning, step))
         out.extend(section)
     return newline.join(out) + (newline if trailing else "")
+
+
+def receive_video_kbps(tuning: CallTuning, step: Step | None) -> int:
+    """What the doctor may send us at ``step``: the step's own ceiling (the link carries the
+    same both ways), at most ``receive_video_kbps``; at audio only the browser's floor, until
+    the step (sent with every heartbeat ping) turns the doctor's camera off."""
+    if step is None:
+        return tuning.receive_video_kbps
+    if step is Step.AUDIO_ONLY:
+        return RECEIVE_VIDEO_FLOOR_KBPS
+    return min(tuning.receive_video_kbps, tuning.ladder[step].max_video_kbps)
+
+
+#: Chromium does not send video below about 30 kbps.
+RECEIVE_VIDEO_FLOOR_KBPS = 30
 
 
 def _munge_opus(section: list[str], wanted: dict[str, str]) -> list[str]:

@@ -515,6 +515,33 @@
     });
   }
 
+  // The centre's quality ladder (spoke_client/call/tuning.py) runs on its side of the link;
+  // the same link carries this page's video, so each step also bounds what is sent here.
+  const STEP_LIMITS = {
+    "640x480@15": { active: true, maxBitrate: 300000, scaleResolutionDownBy: 1, maxFramerate: 15 },
+    "320x240@15": { active: true, maxBitrate: 150000, scaleResolutionDownBy: 2, maxFramerate: 15 },
+    "320x240@8": { active: true, maxBitrate: 70000, scaleResolutionDownBy: 2, maxFramerate: 8 },
+    "audio-only": { active: false },
+  };
+
+  async function applyStep(pc, step) {
+    const limits = STEP_LIMITS[step];
+    if (!limits || ui.pc !== pc) return;
+    ui.step = step;
+    for (const sender of pc.getSenders()) {
+      if (!sender.track || sender.track.kind !== "video") continue;
+      const params = sender.getParameters();
+      if (!params.encodings || !params.encodings.length) params.encodings = [{}];
+      for (const encoding of params.encodings) Object.assign(encoding, limits);
+      try {
+        await sender.setParameters(params);
+      } catch (err) {
+        console.warn("could not apply the link step", step, err && err.name);
+      }
+    }
+    $("call-step").textContent = step === "audio-only" ? "Link: voice only" : "Link: " + step;
+  }
+
   async function answerOffer(msg) {
     if (!ui.call || msg.call_id !== ui.call.call_id) return;
     closePeer(); // a new offer is a new connection: this is how reconnects work
@@ -522,6 +549,7 @@
     setState(msg.attempt > 1 || ui.state === "reconnecting" ? "reconnecting" : "connecting");
     const pc = new RTCPeerConnection({ iceServers: ui.iceServers });
     ui.pc = pc;
+    ui.step = null; // a new connection starts unbounded until the centre's ping says otherwise
     const remote = new MediaStream();
     $("remote-video").srcObject = remote;
     pc.ontrack = (event) => {
@@ -540,6 +568,9 @@
         }
         if (beat && beat.t === "ping" && channel.readyState === "open") {
           channel.send(JSON.stringify({ t: "pong", n: beat.n, at: beat.at }));
+          if (beat.step && beat.step !== ui.step) applyStep(pc, beat.step);
+        } else if (beat && beat.t === "step") {
+          applyStep(pc, beat.step);
         }
       };
     };
@@ -625,6 +656,7 @@
     const out = {
       state: ui.state,
       attempt: ui.attempt,
+      step: ui.step || null,
       videoFramesDecoded: 0,
       videoWidth: 0,
       videoHeight: 0,

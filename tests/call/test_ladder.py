@@ -190,3 +190,15 @@ def test_total_loss_always_ends_in_audio_only(start, items):
     assert ladder.step is Step.AUDIO_ONLY
     _feed(ladder, [(1.0, 1.0, None, 20.0)] * 30)
     assert ladder.step is Step.AUDIO_ONLY
+
+
+def test_a_lost_link_comes_back_one_step_lower_and_waits_before_climbing():
+    ladder = Ladder(DEFAULT_TUNING)
+    assert ladder.link_lost(10.0) is Step.QVGA_15
+    assert ladder.link_lost(20.0) is Step.QVGA_8
+    # Clean seconds on the new connection: no climb before up_after_s has passed.
+    for second in range(21, 21 + int(ladder.up_after_s) - 1):
+        assert ladder.observe(LinkSample(second, 0.0, 0.1, None, 60)) is None
+    assert ladder.link_lost(40.0) is Step.AUDIO_ONLY
+    assert ladder.link_lost(41.0) is None
+    assert ladder.quality is Quality.AUDIO_ONLY

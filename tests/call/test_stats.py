@@ -153,7 +153,7 @@ async def test_stats_of_a_live_call(overrides, loopback):
             readings.append(await reader.read(call.spoke))
         last = readings[-1]
         print("stats:", last)
-        assert 10 <= last.audio_send_kbps <= 28
+        assert 2 <= last.audio_send_kbps <= 28  # constrained VBR: a steady tone costs little
         assert 20 <= last.video_send_kbps <= 190
         assert last.send_kbps == pytest.approx(last.audio_send_kbps + last.video_send_kbps)
         assert last.loss <= 0.05

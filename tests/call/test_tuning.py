@@ -71,6 +71,16 @@ def test_munge_merges_the_opus_fmtp_and_bounds_video():
     assert munged.endswith("\r\n")
 
 
+def test_a_reconnect_on_a_low_step_asks_the_doctor_for_less_video():
+    at = {
+        step: _section(munge_offer_sdp(BROWSER_OFFER_AUDIO, DEFAULT_TUNING, step), "video")
+        for step in Step
+    }
+    assert f"b=AS:{DEFAULT_TUNING.receive_video_kbps}\r\n" in at[Step.VGA_15]
+    assert f"b=AS:{DEFAULT_TUNING.ladder[Step.QVGA_8].max_video_kbps}\r\n" in at[Step.QVGA_8]
+    assert "b=AS:30\r\n" in at[Step.AUDIO_ONLY]
+
+
 async def test_munged_aiortc_offer_is_accepted_and_carries_the_fmtp(overrides):
     spoke, doctor = RTCPeerConnection(), RTCPeerConnection()
     try:
