@@ -687,6 +687,22 @@
         <translation>हब के अनुसार यह केस अब डॉक्टर की प्रतीक्षा में नहीं है।</translation>
     </message>
     <message>
+        <source>The hub no longer accepts this desktop. Call district IT.</source>
+        <translation>हब अब इस कंप्यूटर को स्वीकार नहीं करता। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>This case was opened for a call on another desktop or window, so the call here stopped.</source>
+        <translation>यह केस किसी दूसरे कंप्यूटर या विंडो पर कॉल के लिए खोला गया, इसलिए यहाँ की कॉल रुक गई।</translation>
+    </message>
+    <message>
+        <source>This program must be updated before the hub takes calls. Call district IT.</source>
+        <translation>हब के कॉल लेने से पहले इस प्रोग्राम को अपडेट करना होगा। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
+        <source>The hub&apos;s safety certificate was not accepted, so the call cannot go on. Call district IT.</source>
+        <translation>हब का सुरक्षा प्रमाणपत्र स्वीकार नहीं हुआ, इसलिए कॉल नहीं चल सकती। ज़िला आईटी को फ़ोन करें।</translation>
+    </message>
+    <message>
         <source>The call could not go on.</source>
         <translation>कॉल आगे नहीं चल सकी।</translation>
     </message>

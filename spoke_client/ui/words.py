@@ -699,6 +699,8 @@ def call_failed(kind: str) -> str:
         return microphone_problem()
     if kind == "speaker":
         return speaker_problem()
+    if kind == "timeout":
+        kind = "hub-unreachable"
     return {
         "hub-unreachable": translate(
             "Consult", "The hub cannot be reached, so the call cannot go on now."
@@ -713,6 +715,20 @@ def call_failed(kind: str) -> str:
         ),
         "not-waiting": translate(
             "Consult", "The hub says this case is not waiting for a doctor any more."
+        ),
+        "revoked": translate(
+            "Consult", "The hub no longer accepts this desktop. Call district IT."
+        ),
+        "replaced": translate(
+            "Consult",
+            "This case was opened for a call on another desktop or window, so the call here stopped.",
+        ),
+        "update-needed": translate(
+            "Consult", "This program must be updated before the hub takes calls. Call district IT."
+        ),
+        "tls": translate(
+            "Consult",
+            "The hub's safety certificate was not accepted, so the call cannot go on. Call district IT.",
         ),
     }.get(kind, translate("Consult", "The call could not go on."))
 

@@ -381,3 +381,18 @@ def home_offers(host, ctx, qtbot, language):
     left = ({eid, other} - {first.encounter_id}).pop()
     qtbot.waitUntil(lambda: home.selected_case() and home.selected_case().encounter_id == left)
     qtbot.waitUntil(lambda: ctx.bridge.in_flight == 0)
+
+
+def test_every_reason_the_hub_gives_for_refusing_a_call_is_worded():
+    """Each kind the call socket maps a hub refusal to has its own sentence (a generic "could
+    not go on" is for the hub's own faults only); test_translations checks the Hindi."""
+    from spoke_client.sync.signalling import CLOSE_KINDS, RETRYABLE_KINDS, STATUS_KINDS
+    from spoke_client.ui import words
+
+    generic_by_design = {"bad-request", "bad-reply"}
+    kinds = (set(CLOSE_KINDS.values()) | set(STATUS_KINDS.values()) | RETRYABLE_KINDS) - (
+        generic_by_design
+    )
+    generic = words.call_failed("no-such-kind")
+    for kind in sorted(kinds):
+        assert words.call_failed(kind) != generic, kind
