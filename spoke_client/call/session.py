@@ -67,6 +67,7 @@ from spoke_client.call.tuning import (
     CallTuning,
     apply_aiortc_overrides,
     munge_offer_sdp,
+    receive_video_kbps,
     set_video_cap,
 )
 from spoke_client.capture.errors import CaptureError
@@ -524,7 +525,7 @@ class ConsultCall:
             clock=self.clock,
             on_alive=alive,
             on_dead=dead,
-            ping_extra=lambda: {"step": self.ladder.step.value},
+            ping_extra=self._step_for_doctor,
         )
         attempt.heartbeat = heartbeat
         channel.on("message", heartbeat.handle)
@@ -650,6 +651,19 @@ class ConsultCall:
         await self._send(p.SigLink(call_id=self.call_id or "", quality=quality.value))
         self._tell_doctor_step(attempt)
 
+    def _step_for_doctor(self) -> dict[str, Any]:
+        """The ladder step and what it allows the doctor's video (the link is the same both
+        ways): the console applies these to its sender, so its numbers live here too."""
+        step = self.ladder.step
+        bounds = self.tuning.ladder[step]
+        return {
+            "step": step.value,
+            "video": step is not Step.AUDIO_ONLY,
+            "video_kbps": receive_video_kbps(self.tuning, step),
+            "height": bounds.height,
+            "fps": bounds.fps,
+        }
+
     def _tell_doctor_step(self, attempt: _Attempt) -> None:
         if attempt.heartbeat is not None:
-            attempt.heartbeat.send({"t": "step", "step": self.ladder.step.value})
+            attempt.heartbeat.send({"t": "step", **self._step_for_doctor()})

@@ -516,30 +516,29 @@
   }
 
   // The centre's quality ladder (spoke_client/call/tuning.py) runs on its side of the link;
-  // the same link carries this page's video, so each step also bounds what is sent here.
-  const STEP_LIMITS = {
-    "640x480@15": { active: true, maxBitrate: 300000, scaleResolutionDownBy: 1, maxFramerate: 15 },
-    "320x240@15": { active: true, maxBitrate: 150000, scaleResolutionDownBy: 2, maxFramerate: 15 },
-    "320x240@8": { active: true, maxBitrate: 70000, scaleResolutionDownBy: 2, maxFramerate: 8 },
-    "audio-only": { active: false },
-  };
-
-  async function applyStep(pc, step) {
-    const limits = STEP_LIMITS[step];
-    if (!limits || ui.pc !== pc) return;
-    ui.step = step;
+  // the same link carries this page's video, so every heartbeat ping says what the current
+  // step allows this page to send: {step, video, video_kbps, height, fps}.
+  async function applyStep(pc, beat) {
+    if (ui.pc !== pc) return;
+    ui.step = beat.step;
     for (const sender of pc.getSenders()) {
       if (!sender.track || sender.track.kind !== "video") continue;
       const params = sender.getParameters();
       if (!params.encodings || !params.encodings.length) params.encodings = [{}];
-      for (const encoding of params.encodings) Object.assign(encoding, limits);
+      const height = sender.track.getSettings().height || beat.height || 1;
+      for (const encoding of params.encodings) {
+        encoding.active = Boolean(beat.video);
+        if (beat.video_kbps) encoding.maxBitrate = beat.video_kbps * 1000;
+        if (beat.height) encoding.scaleResolutionDownBy = Math.max(1, height / beat.height);
+        if (beat.fps) encoding.maxFramerate = beat.fps;
+      }
       try {
         await sender.setParameters(params);
       } catch (err) {
-        console.warn("could not apply the link step", step, err && err.name);
+        console.warn("could not apply the link step", beat.step, err && err.name);
       }
     }
-    $("call-step").textContent = step === "audio-only" ? "Link: voice only" : "Link: " + step;
+    $("call-step").textContent = beat.video ? "Link: " + beat.step : "Link: voice only";
   }
 
   async function answerOffer(msg) {
@@ -568,9 +567,9 @@
         }
         if (beat && beat.t === "ping" && channel.readyState === "open") {
           channel.send(JSON.stringify({ t: "pong", n: beat.n, at: beat.at }));
-          if (beat.step && beat.step !== ui.step) applyStep(pc, beat.step);
+          if (beat.step && beat.step !== ui.step) applyStep(pc, beat);
         } else if (beat && beat.t === "step") {
-          applyStep(pc, beat.step);
+          applyStep(pc, beat);
         }
       };
     };

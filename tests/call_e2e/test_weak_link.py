@@ -93,6 +93,17 @@ def test_a_weak_link_steps_down_keeps_audio_within_24_kbps_and_steps_back_up(
         print("spoke sending (kbit/s):", [round(x) for x in sent])
         assert sum(sent) / len(sent) <= CAP_KBPS
 
+        # The doctor's page learned the step (it rides on every ping) and bounds its own video,
+        # which crosses the same link: smaller pictures, or none at audio only.
+        doctor.wait_stats(lambda s: s["step"] == cs.snapshot()["step"], 15)
+        step = cs.snapshot()["step"]
+        if step == Step.AUDIO_ONLY.value:
+            before = cs.frames
+            time.sleep(3)
+            assert cs.frames - before <= 3, "the doctor's camera still floods an audio-only link"
+        else:
+            _wait(lambda: 0 < cs.snapshot()["remote_video_size"][1] <= 240, 15, "small pictures")
+
         link.set_rate(None)
         link.set_loss(0.0)
         lifted = time.monotonic()
