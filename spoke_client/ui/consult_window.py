@@ -10,6 +10,7 @@ first, with a sentence saying that nothing recorded is lost.
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from PySide6.QtCore import Qt, QTimer, Signal
@@ -226,7 +227,7 @@ class ConsultScreen(Screen):
         d = self._doctor
         self.doctor_line.setText(
             self.tr("Dr {name} (Reg. no. {registration})").format(
-                name=d.doctor_name, registration=d.registration
+                name=_without_title(d.doctor_name), registration=d.registration
             )
             if d
             else ""
@@ -454,3 +455,9 @@ class ConsultScreen(Screen):
 
     def _failed(self, error: BaseException) -> None:
         show_message(self.error, words.engine_error(error, self.tr("That did not work.")))
+
+
+def _without_title(name: str) -> str:
+    """The doctor's name without a leading "Dr"/"Dr."/"Doctor" (the sentence adds its own,
+    in the operator's language), as hubs may store it either way."""
+    return re.sub(r"^\s*(?:dr\.?|doctor)\s+", "", name, flags=re.IGNORECASE) or name
