@@ -25,6 +25,7 @@ import contextlib
 import json
 import logging
 import uuid
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal
@@ -99,6 +100,25 @@ _FROM_DOCTOR: TypeAdapter[Any] = TypeAdapter(
 
 class BadMessage(Exception):
     """A frame that is not one of the side's messages."""
+
+
+async def _serve(
+    ws: WebSocket, kinds: Any, link: Any, handle: Callable[[Any, Any], Awaitable[None]]
+) -> None:
+    """Hand each message of ``kinds`` from ``ws`` to ``handle(link, message)`` until the
+    socket closes or ``link`` is done; a malformed message closes it with BAD_MESSAGE."""
+    while not link.done:
+        message = await ws.receive()
+        if message["type"] == "websocket.disconnect":
+            return
+        try:
+            parsed = parse(kinds, message)
+        except BadMessage:
+            await _close(ws, WsClose.BAD_MESSAGE)
+            return
+        if link.done:
+            return
+        await handle(link, parsed)
 
 
 def parse(adapter: TypeAdapter[Any], message: dict[str, Any]) -> Any:
@@ -335,20 +355,7 @@ class CallHub:
         link = admitted
         await self.broadcast()
         try:
-            while True:
-                message = await ws.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                try:
-                    sig = parse(_FROM_SPOKE, message)
-                except BadMessage:
-                    await _close(ws, WsClose.BAD_MESSAGE)
-                    break
-                if link.done:
-                    break
-                await self._from_spoke(link, sig)
-                if link.done:
-                    break
+            await _serve(ws, _FROM_SPOKE, link, self._from_spoke)
         except Exception as exc:  # a socket that broke mid-receive: the same as a drop
             log.info("call socket closed: %s", type(exc).__name__)
         finally:  # shielded: a cancelled handler still hands the call over to the grace
@@ -447,18 +454,7 @@ class CallHub:
                 await _send(spoke.ws, self._joined(call))  # a fresh page: offer afresh
         await self.broadcast()
         try:
-            while True:
-                message = await ws.receive()
-                if message["type"] == "websocket.disconnect":
-                    break
-                try:
-                    msg = parse(_FROM_DOCTOR, message)
-                except BadMessage:
-                    await _close(ws, WsClose.BAD_MESSAGE)
-                    break
-                if link.done:
-                    break
-                await self._from_doctor(link, msg)
+            await _serve(ws, _FROM_DOCTOR, link, self._from_doctor)
         except Exception as exc:
             log.info("console socket closed: %s", type(exc).__name__)
         finally:

@@ -21,7 +21,7 @@ import numpy as np
 import sounddevice as sd
 
 from spoke_client.capture.errors import SpeakerUnavailable
-from spoke_client.capture.microphone import _reason, _resolve
+from spoke_client.capture.microphone import _resolve, start_stream
 
 
 class AudioSink:
@@ -69,12 +69,13 @@ class AudioSink:
         """Opens and starts the output stream; raises SpeakerUnavailable(device, reason)."""
         if self._stream is not None:
             return
-        try:
+
+        def make() -> sd.OutputStream:
             resolved = _resolve(self.device, "output")
             info = sd.query_devices(resolved, kind="output")
             # Stereo where the device has it: some hardware refuses mono.
             self.channels = max(1, min(2, int(info["max_output_channels"])))
-            stream = sd.OutputStream(
+            return sd.OutputStream(
                 device=resolved,
                 samplerate=self.samplerate,
                 channels=self.channels,
@@ -82,18 +83,8 @@ class AudioSink:
                 latency="low",
                 callback=self._callback,
             )
-        except (sd.PortAudioError, ValueError) as exc:
-            raise SpeakerUnavailable(
-                device=self.device, reason=_reason(exc), detail=str(exc)
-            ) from exc
-        try:
-            stream.start()
-        except sd.PortAudioError as exc:
-            stream.close(ignore_errors=True)
-            raise SpeakerUnavailable(
-                device=self.device, reason=_reason(exc), detail=str(exc)
-            ) from exc
-        self._stream = stream
+
+        self._stream = start_stream(make, SpeakerUnavailable, self.device)
 
     def push(self, frame: av.AudioFrame) -> None:
         """Queues one decoded frame for the speaker (any format, layout and rate)."""

@@ -10,14 +10,14 @@ from __future__ import annotations
 import math
 import queue
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
 import sounddevice as sd
 
-from spoke_client.capture.errors import MicrophoneUnavailable, SpeakerUnavailable
+from spoke_client.capture.errors import CaptureError, MicrophoneUnavailable, SpeakerUnavailable
 
 FULL_SCALE = 32768.0
 
@@ -96,6 +96,21 @@ def _resolve(device: int | str | None, kind: str) -> int | str | None:
     return device
 
 
+def start_stream(make: Callable[[], Any], unavailable: type[CaptureError], device: Any) -> Any:
+    """Open a PortAudio stream with ``make()`` and start it. Any failure on the way becomes
+    ``unavailable(device, reason)`` (the stream closed again), so the operator hears why."""
+    try:
+        stream = make()
+    except (sd.PortAudioError, ValueError) as exc:
+        raise unavailable(device=device, reason=_reason(exc), detail=str(exc)) from exc
+    try:
+        stream.start()
+    except sd.PortAudioError as exc:
+        stream.close(ignore_errors=True)
+        raise unavailable(device=device, reason=_reason(exc), detail=str(exc)) from exc
+    return stream
+
+
 def _reason(exc: Exception) -> str:
     """A code for why PortAudio refused a device."""
     if isinstance(exc, ValueError):
@@ -166,27 +181,18 @@ class Microphone:
             self._drain()
             self._level = -math.inf
             self.dropped = self.overflows = self.chunks = 0
-            try:
-                stream = sd.InputStream(
+            self._stream = start_stream(
+                lambda: sd.InputStream(
                     device=_resolve(self.device, "input"),
                     samplerate=self.samplerate,
                     channels=self.channels,
                     dtype="int16",
                     blocksize=self.blocksize,
                     callback=self._callback,
-                )
-            except (sd.PortAudioError, ValueError) as exc:
-                raise MicrophoneUnavailable(
-                    device=self.device, reason=_reason(exc), detail=str(exc)
-                ) from exc
-            try:
-                stream.start()
-            except sd.PortAudioError as exc:
-                stream.close(ignore_errors=True)
-                raise MicrophoneUnavailable(
-                    device=self.device, reason=_reason(exc), detail=str(exc)
-                ) from exc
-            self._stream = stream
+                ),
+                MicrophoneUnavailable,
+                self.device,
+            )
 
     def _callback(self, indata: np.ndarray, frames: int, when: Any, status: Any) -> None:
         # PortAudio's thread: no blocking, no allocation beyond the copy.

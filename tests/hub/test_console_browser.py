@@ -14,10 +14,11 @@ import aiohttp
 import av
 import cv2
 import numpy as np
-import pytest
 from aiortc import AudioStreamTrack, RTCPeerConnection, RTCSessionDescription, VideoStreamTrack
 
 from spoke_client.sync.protocol import PROTOCOL_HEADER
+from tests.support.doctor_browser import CHROMIUM, chromium_args
+from tests.support.media_files import write_wav, write_y4m
 from tests.sync.hubproc import HubProcess
 
 from .conftest import attachment_record, encounter_record, op, patient_record
@@ -25,24 +26,7 @@ from .consult_support import PASSWORD
 from .test_call_served import add_doctor_cli, enrol
 from .test_tus import metadata
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--use-fake-ui-for-media-stream",
-    "--use-fake-device-for-media-stream",
-    "--autoplay-policy=no-user-gesture-required",
-    "--disable-features=WebRtcHideLocalIpsWithMdns",
-]
 OUT = Path(__file__).resolve().parents[2] / "test-output"
-
-pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian's chromium")
 
 
 class Bars(VideoStreamTrack):
@@ -153,7 +137,7 @@ async def test_the_console_in_chromium_takes_a_call(tmp_path):
                     str(tmp_path / "profile"),
                     executable_path=CHROMIUM,
                     headless=True,
-                    args=ARGS,
+                    args=chromium_args(write_y4m(tmp_path), write_wav(tmp_path)),
                     viewport={"width": 1360, "height": 1000},
                 )
                 try:
