@@ -95,7 +95,7 @@ class AiortcSpoke:
 async def prepare_case(http, hub, device) -> tuple[str, bytes]:
     """A waiting case with out-of-range vitals and a completed photo; (case id, photo)."""
     auth = {PROTOCOL_HEADER: "1", "Authorization": f"Bearer {device['token']}"}
-    patient = patient_record("Seeta Devi")
+    patient = patient_record("Test Patient")  # made up: the screenshots are kept
     vitals = {"systolic": 190.0, "diastolic": 95.0, "pulse": 88.0, "spo2": 93.0}
     encounter = encounter_record(patient["id"], state="waiting_for_doctor", vitals=vitals)
     photo = cv2.imencode(".jpg", np.full((120, 160, 3), (60, 80, 200), np.uint8))[1].tobytes()
